@@ -1,0 +1,37 @@
+import postgres from 'postgres'
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js'
+import * as schema from './schema'
+
+export type PgSql = postgres.Sql<Record<string, never>>
+export type PgDb = PostgresJsDatabase<typeof schema>
+
+export interface PostgresOptions {
+  /** Pool size. */
+  max?: number
+  /** Seconds to wait for a connection to open. */
+  connectTimeoutSec?: number
+  /** Server-side cap on one statement, in ms. */
+  statementTimeoutMs?: number
+  /** Server-side cap on waiting for a row lock, in ms. */
+  lockTimeoutMs?: number
+  applicationName?: string
+}
+
+export function connectPostgres(url: string, options: PostgresOptions = {}): { sql: PgSql; db: PgDb } {
+  const sql = postgres(url, {
+    max: options.max ?? 10,
+    connect_timeout: options.connectTimeoutSec ?? 2,
+    idle_timeout: 60,
+    max_lifetime: 60 * 30,
+    prepare: true,
+    onnotice: () => {},
+    connection: {
+      application_name: options.applicationName ?? 'achievement-service',
+      statement_timeout: options.statementTimeoutMs ?? 5000,
+      lock_timeout: options.lockTimeoutMs ?? 3000,
+      idle_in_transaction_session_timeout: 10000,
+    },
+  }) as unknown as PgSql
+  const db = drizzle(sql, { schema })
+  return { sql, db }
+}

@@ -1,0 +1,32 @@
+import type { IdempotencyStore, OutboxStore, ProgressStore, ScoreStore, Storage } from '../port'
+import { SqliteCatalogStore } from './catalog'
+import { openSqlite } from './connection'
+import { SqliteIdempotencyStore } from './idempotency'
+import { SqliteOutboxStore } from './outbox'
+import { SqliteProgressStore } from './progress'
+import { SqliteScoreStore } from './scores'
+
+export function createSqliteStorage(path: string): Storage {
+  const { client, db } = openSqlite(path)
+  const listeners = new Set<() => void>()
+  const announce = () => listeners.forEach((fn) => fn())
+  return {
+    dialect: 'sqlite',
+    catalog: new SqliteCatalogStore(db, announce),
+    progress: new SqliteProgressStore(client) as unknown as ProgressStore, // PLACEHOLDER-CAST: remove once implemented
+    idempotency: new SqliteIdempotencyStore(client) as unknown as IdempotencyStore, // PLACEHOLDER-CAST: remove once implemented
+    outbox: new SqliteOutboxStore(client) as unknown as OutboxStore, // PLACEHOLDER-CAST: remove once implemented
+    scores: new SqliteScoreStore(client) as unknown as ScoreStore, // PLACEHOLDER-CAST: remove once implemented
+    async ping() {
+      client.query('select 1').get()
+    },
+    onCatalogChange(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    async close() {
+      listeners.clear()
+      client.close()
+    },
+  }
+}
