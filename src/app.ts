@@ -1,12 +1,20 @@
 import { Elysia } from 'elysia'
 import { openapi } from '@elysiajs/openapi'
 import type { Authenticator } from './auth/model'
+import type { RateLimiter } from './ratelimit/model'
 import type { CatalogService } from './catalog/service'
 import { catalogRoutes } from './catalog/routes'
 import { errorHandler } from './http/errors'
 import { jsonBody } from './http/json-body'
+import type { RankTracker } from './leaderboard/model'
+import { leaderboardRoutes } from './leaderboard/routes'
+import type { LeaderboardService } from './leaderboard/service'
 import type { Logger } from './ops/logger'
+import type { UnlockNotifier } from './notifications/model'
 import { opsRoutes } from './ops/routes'
+import type { OverviewService } from './progress/overview'
+import { progressRoutes } from './progress/routes'
+import type { ProgressService } from './progress/service'
 
 export const API_PREFIX = '/api/v1/achievements'
 
@@ -15,7 +23,16 @@ export interface AppDeps {
   maxBodyBytes: number
   logger: Logger
   authenticator: Authenticator
+  /** Token buckets for progress posts (per player, optionally per caller); see src/ratelimit/guard.ts. */
+  rateLimiter: RateLimiter
   catalog: CatalogService
+  /** Told after a progress commit that created pending notification outbox entries. */
+  unlockNotifier: UnlockNotifier
+  progress: ProgressService
+  overview: OverviewService
+  /** Redis-backed (or database-backed) ranks for progress and overview; never throws. */
+  rankTracker: RankTracker
+  leaderboard: LeaderboardService
 }
 
 export function createApp(deps: AppDeps) {
@@ -39,6 +56,8 @@ export function createApp(deps: AppDeps) {
           },
           tags: [
             { name: 'catalog', description: 'Achievement definitions' },
+            { name: 'progress', description: 'Player progress, star tokens and overview' },
+            { name: 'leaderboard', description: 'Player ranking by total points' },
             { name: 'operations', description: 'Health, readiness and metrics' },
           ],
           components: {
@@ -48,7 +67,7 @@ export function createApp(deps: AppDeps) {
       }),
     )
     .use(opsRoutes())
-    .group(API_PREFIX, (api) => api.use(catalogRoutes(deps)))
+    .group(API_PREFIX, (api) => api.use(catalogRoutes(deps)).use(progressRoutes(deps)).use(leaderboardRoutes(deps)))
 }
 
 export type App = ReturnType<typeof createApp>

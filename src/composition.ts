@@ -1,11 +1,19 @@
 import { createApp, type App, type AppDeps } from './app'
-import { DisabledAuthenticator } from './auth/service'
+import { createAuthenticator } from './auth/factory'
 import type { Authenticator } from './auth/model'
 import { CatalogCache } from './catalog/cache'
 import { RarityCache } from './catalog/rarity'
 import { CatalogService } from './catalog/service'
 import type { Config } from './config/config'
 import { createLogger, type Logger } from './ops/logger'
+import { createUnlockNotifications, type NotificationTuning } from './notifications/service'
+import { createRateLimiter } from './ratelimit/factory'
+import type { RateLimiter } from './ratelimit/model'
+import type { RankTracker } from './leaderboard/model'
+import { buildLeaderboard, type LeaderboardTuning } from './leaderboard/build'
+import { createUserDirectory } from './users/directory'
+import { OverviewService } from './progress/overview'
+import { ProgressService } from './progress/service'
 import { createStorage } from './storage'
 import type { Storage } from './storage/port'
 
@@ -16,6 +24,12 @@ export interface ServiceOptions {
   rarityTtlMs?: number
   /** Storage to use instead of the one the config names (tests share one database between instances). */
   storage?: Storage
+  /** Outbox dispatcher knobs (poll interval, lease, backoff, delivery timeout). */
+  notifications?: NotificationTuning
+  /** Rate limiter to use instead of the one the config builds (e.g. one with a test clock). */
+  rateLimiter?: RateLimiter
+  /** Leaderboard knobs (Redis timeouts, write window, marker check interval). */
+  leaderboard?: LeaderboardTuning
 }
 
 export interface Service {
@@ -35,16 +49,57 @@ export async function buildService(config: Config, options: ServiceOptions = {})
   const storage = options.storage ?? (await createStorage(config.database))
   const ownsStorage = options.storage === undefined
 
-  const authenticator: Authenticator = new DisabledAuthenticator()
+  const authenticator: Authenticator = createAuthenticator(config.jwt)
+  const rateLimits = options.rateLimiter
+    ? { limiter: options.rateLimiter, start: async () => {}, close: async () => {} }
+    : createRateLimiter(config.rateLimit, config.redisUrl, logger)
   const catalogCache = new CatalogCache(storage.catalog)
   const rarity = new RarityCache(storage.catalog, options.rarityTtlMs ?? 5_000)
   const catalog = new CatalogService(storage.catalog, storage.progress, catalogCache, rarity)
+
+  const notifications = createUnlockNotifications({
+    serviceUrl: config.notificationServiceUrl,
+    owner: config.instanceId,
+    store: storage.outbox,
+    logger,
+    tuning: options.notifications,
+  })
+
+  const leaderboard = buildLeaderboard({
+    redisUrl: config.redisUrl,
+    key: config.leaderboardKey,
+    scores: storage.scores,
+    users: createUserDirectory(config.userServiceUrl),
+    logger,
+    tuning: options.leaderboard,
+  })
+  const rankTracker: RankTracker = leaderboard.rankTracker
+
+  const progress = new ProgressService({
+    store: storage.progress,
+    idempotency: storage.idempotency,
+    catalog: catalogCache,
+    rarity,
+    rankTracker,
+    notifier: notifications.notifier,
+    logger,
+    step: config.starTokenScoreStep,
+    // SQLite commits synchronously: one batch at a time. Postgres overlaps two batches' round trips.
+    groupCommit: { maxBatch: 200, maxInFlight: storage.dialect === 'postgres' ? 2 : 1 },
+  })
+  const overview = new OverviewService(storage.progress, catalogCache, rankTracker, config.starTokenScoreStep)
 
   const deps: AppDeps = {
     maxBodyBytes: config.maxBodyBytes,
     logger,
     authenticator,
+    rateLimiter: rateLimits.limiter,
     catalog,
+    unlockNotifier: notifications.notifier,
+    progress,
+    overview,
+    rankTracker,
+    leaderboard: leaderboard.service,
   }
   const app = createApp(deps)
 
@@ -57,10 +112,17 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     async start() {
       unsubscribeCatalog = storage.onCatalogChange(() => void catalogCache.reload().catch(() => {}))
       await catalogCache.start()
+      notifications.start()
+      await rateLimits.start()
+      leaderboard.start()
     },
     async stop() {
       unsubscribeCatalog?.()
+      await progress.drain()
+      await leaderboard.stop()
       catalogCache.stop()
+      await notifications.stop()
+      await rateLimits.close()
       if (ownsStorage) await storage.close()
     },
   }

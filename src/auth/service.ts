@@ -15,9 +15,21 @@ export function requireScope(authenticator: Authenticator, caller: Caller, scope
   if (!caller.authenticated) {
     throw new ApiError(401, 'unauthorized', 'Missing bearer token', { 'www-authenticate': 'Bearer' })
   }
-  if (!caller.scopes.has(scope)) throw new ApiError(403, 'forbidden', `Token lacks the ${scope} scope`)
+  if (!caller.scopes.has(scope)) {
+    throw new ApiError(403, 'forbidden', `Token lacks the ${scope} scope`, {
+      'www-authenticate': `Bearer error="insufficient_scope", scope="${scope}"`,
+    })
+  }
 }
 
 export function hasScope(caller: Caller, scope: Scope): boolean {
   return caller.scopes.has(scope)
+}
+
+/**
+ * The namespace an Idempotency-Key lives in: two callers that pick the same key never see each other's stored
+ * response. Every unauthenticated caller (and every caller while auth is disabled) shares `anonymous`.
+ */
+export function idempotencyScope(caller: Caller): string {
+  return caller.authenticated && caller.subject !== null ? `sub:${caller.subject}` : 'anonymous'
 }

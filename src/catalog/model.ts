@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { t } from 'elysia'
+import { queryInteger } from '../http/query'
 
 // Body schemas use TypeBox's own Integer/Boolean: JSON bodies must carry real numbers and booleans
 // ("5" is a 422). Query schemas use Elysia's `t`, which coerces the query string's text.
@@ -78,15 +79,27 @@ export type AchievementResponse = Static<typeof AchievementResponse>
 export const USER_ID_PATTERN = '^[A-Za-z0-9_.:-]{1,64}$'
 export const UserId = t.String({ minLength: 1, maxLength: 64, pattern: USER_ID_PATTERN })
 
-export const ListAchievementsQuery = t.Object({
-  skip: t.Optional(t.Integer({ minimum: 0, maximum: 1_000_000, default: 0 })),
-  limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, default: 50 })),
-  category: t.Optional(t.String({ maxLength: 50 })),
-  user_id: t.Optional(UserId),
-})
+// Unknown query parameters are ignored (as the replaced FastAPI service did: cache busters keep working);
+// unknown body fields are a 422.
+export const ListAchievementsQuery = t.Object(
+  {
+    skip: t.Optional(queryInteger('skip', { minimum: 0, maximum: 1_000_000, default: 0 })),
+    limit: t.Optional(queryInteger('limit', { minimum: 1, maximum: 100, default: 50 })),
+    category: t.Optional(t.String({ maxLength: 50, description: 'Only achievements of this category (exact match)' })),
+    user_id: t.Optional({ ...UserId, description: "Adds this player's progress and unmasks the secrets they unlocked" }),
+  },
+  { additionalProperties: true },
+)
 
-export const GetAchievementQuery = t.Object({
-  user_id: t.Optional(UserId),
-})
+export const GetAchievementQuery = t.Object(
+  { user_id: t.Optional({ ...UserId, description: "Adds this player's progress and unmasks a secret they unlocked" }) },
+  { additionalProperties: true },
+)
 
-export const AchievementCodeParams = t.Object({ code: t.String({ maxLength: 200 }) })
+/** Any text: a code that cannot exist (wrong pattern, too long, undecodable) is the contract's 404, not a 422. */
+export const AchievementCodeParams = t.Object({ code: t.String({ description: 'Achievement code' }) })
+
+const codePattern = new RegExp(ACHIEVEMENT_CODE_PATTERN)
+export function isAchievementCode(value: unknown): value is string {
+  return typeof value === 'string' && value.length >= 1 && value.length <= 64 && codePattern.test(value)
+}

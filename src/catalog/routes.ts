@@ -2,7 +2,7 @@ import { Elysia, t } from 'elysia'
 import { callerContext } from '../auth/plugin'
 import { SCOPE_ADMIN, type Authenticator } from '../auth/model'
 import { hasScope, requireScope } from '../auth/service'
-import { ErrorBody, commonErrors } from '../http/errors'
+import { ApiError, commonErrors, errorResponse } from '../http/errors'
 import {
   AchievementCodeParams,
   AchievementCreate,
@@ -10,29 +10,41 @@ import {
   AchievementUpdate,
   GetAchievementQuery,
   ListAchievementsQuery,
+  isAchievementCode,
 } from './model'
-import type { CatalogService } from './service'
+import { ACHIEVEMENT_NOT_FOUND, type CatalogService } from './service'
 
-const writeErrors = { ...commonErrors, 401: ErrorBody, 403: ErrorBody }
+const unauthorized = errorResponse('Missing or invalid bearer token, when auth is configured')
+const notFound = errorResponse('`Achievement not found` (code `achievement_not_found`), also for a code no achievement can have')
+const writeErrors = { ...commonErrors, 401: unauthorized, 403: errorResponse('Token lacks the achievements:admin scope') }
+// Reads have no body: no 400/413/415.
+const readErrors = { 401: unauthorized, 422: commonErrors[422], 503: commonErrors[503] }
+
+/** A path code that no achievement can have is answered like an unknown one, before any validation. */
+function rejectImpossibleCode({ params }: { params: Record<string, unknown> }): void {
+  if (!isAchievementCode(params.code)) throw new ApiError(404, 'achievement_not_found', ACHIEVEMENT_NOT_FOUND)
+}
 
 export function catalogRoutes(deps: { catalog: CatalogService; authenticator: Authenticator }) {
   const { catalog, authenticator } = deps
   return new Elysia({ prefix: '/achievements', tags: ['catalog'] })
     .use(callerContext(authenticator))
     .post(
-      '/',
+      '',
       async ({ body, caller, status }) => {
         requireScope(authenticator, caller, SCOPE_ADMIN)
         return status(201, await catalog.create(body))
       },
       {
         body: AchievementCreate,
-        response: { 201: AchievementResponse, 409: ErrorBody, ...writeErrors },
+        // Bodies are parsed by the global json-body hook; naming 'json' documents the media type in OpenAPI.
+        parse: 'json',
+        response: { 201: AchievementResponse, 409: errorResponse('`Achievement code already exists` (code `duplicate_code`)'), ...writeErrors },
         detail: { summary: 'Create an achievement definition', description: 'Needs the achievements:admin scope when auth is on.' },
       },
     )
     .get(
-      '/',
+      '',
       ({ query, caller }) =>
         catalog.list(
           { skip: query.skip ?? 0, limit: query.limit ?? 50, category: query.category },
@@ -40,7 +52,7 @@ export function catalogRoutes(deps: { catalog: CatalogService; authenticator: Au
         ),
       {
         query: ListAchievementsQuery,
-        response: { 200: t.Array(AchievementResponse), ...commonErrors, 401: ErrorBody },
+        response: { 200: t.Array(AchievementResponse), ...readErrors },
         detail: {
           summary: 'List achievement definitions',
           description: 'Newest first, ties by code. Secret ones are masked unless the caller is admin or `user_id` unlocked them.',
@@ -52,8 +64,9 @@ export function catalogRoutes(deps: { catalog: CatalogService; authenticator: Au
       ({ params, query, caller }) => catalog.get(params.code, { admin: hasScope(caller, SCOPE_ADMIN), userId: query.user_id }),
       {
         params: AchievementCodeParams,
+        transform: rejectImpossibleCode,
         query: GetAchievementQuery,
-        response: { 200: AchievementResponse, 404: ErrorBody, ...commonErrors, 401: ErrorBody },
+        response: { 200: AchievementResponse, 404: notFound, ...readErrors },
         detail: { summary: 'Get one achievement definition' },
       },
     )
@@ -65,8 +78,10 @@ export function catalogRoutes(deps: { catalog: CatalogService; authenticator: Au
       },
       {
         params: AchievementCodeParams,
+        transform: rejectImpossibleCode,
         body: AchievementUpdate,
-        response: { 200: AchievementResponse, 404: ErrorBody, ...writeErrors },
+        parse: 'json',
+        response: { 200: AchievementResponse, 404: notFound, ...writeErrors },
         detail: {
           summary: 'Update an achievement definition',
           description: '`{}` is a no-op. `points` applies to future unlocks; `progress_target` from the next progress post.',

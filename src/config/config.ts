@@ -23,11 +23,16 @@ export interface JwtConfig {
   audience: string | null
 }
 
+/** Token buckets on progress posts; a rate of 0 turns that limit off. */
 export interface RateLimitConfig {
   playerBurst: number
   playerPerSec: number
   callerBurst: number
   callerPerSec: number
+  /** Prefix of the shared bucket keys in Redis. */
+  redisKeyPrefix: string
+  /** Longest a check waits for Redis before failing open to this instance's own buckets. */
+  redisTimeoutMs: number
 }
 
 export interface Config {
@@ -141,15 +146,37 @@ function redisUrl(env: Env): string | null {
 function jwt(env: Env): JwtConfig | null {
   const secret = text(env, 'ACHIEVEMENT_JWT_SECRET')
   const jwksUrl = httpUrl(env, 'ACHIEVEMENT_JWT_JWKS_URL')
-  if (secret === null && jwksUrl === null) return null
+  const issuer = text(env, 'ACHIEVEMENT_JWT_ISSUER')
+  const audience = text(env, 'ACHIEVEMENT_JWT_AUDIENCE')
+  if (secret === null && jwksUrl === null) {
+    // An issuer or audience alone means someone meant to turn auth on; running open instead would be a surprise.
+    if (issuer !== null) throw new ConfigError('ACHIEVEMENT_JWT_ISSUER', 'is set but neither ACHIEVEMENT_JWT_SECRET nor ACHIEVEMENT_JWT_JWKS_URL is')
+    if (audience !== null) throw new ConfigError('ACHIEVEMENT_JWT_AUDIENCE', 'is set but neither ACHIEVEMENT_JWT_SECRET nor ACHIEVEMENT_JWT_JWKS_URL is')
+    return null
+  }
+  if (secret !== null && jwksUrl !== null) {
+    throw new ConfigError('ACHIEVEMENT_JWT_SECRET', 'and ACHIEVEMENT_JWT_JWKS_URL are both set; set only one')
+  }
   if (secret !== null && secret.length < 32) {
     throw new ConfigError('ACHIEVEMENT_JWT_SECRET', 'must be at least 32 characters for HS256')
   }
+  return { secret, jwksUrl, issuer, audience }
+}
+
+function rateLimit(env: Env): RateLimitConfig {
+  const playerPerSec = number(env, 'ACHIEVEMENT_RATE_LIMIT_PLAYER_PER_SEC', 30, 0, 1_000_000)
+  const callerPerSec = number(env, 'ACHIEVEMENT_RATE_LIMIT_CALLER_PER_SEC', 0, 0, 10_000_000)
+  const redisKeyPrefix = text(env, 'ACHIEVEMENT_RATE_LIMIT_KEY_PREFIX') ?? 'achievements:ratelimit'
+  if (redisKeyPrefix.length > 200) throw new ConfigError('ACHIEVEMENT_RATE_LIMIT_KEY_PREFIX', 'must be at most 200 characters')
   return {
-    secret,
-    jwksUrl,
-    issuer: text(env, 'ACHIEVEMENT_JWT_ISSUER'),
-    audience: text(env, 'ACHIEVEMENT_JWT_AUDIENCE'),
+    // A bucket needs room for one token, so bursts start at 1.
+    playerBurst: integer(env, 'ACHIEVEMENT_RATE_LIMIT_PLAYER_BURST', 300, 1, 1_000_000),
+    playerPerSec,
+    // Unset: ten seconds' worth of the rate, like the player defaults (300 = 10 s × 30/s).
+    callerBurst: integer(env, 'ACHIEVEMENT_RATE_LIMIT_CALLER_BURST', Math.max(1, Math.ceil(callerPerSec * 10)), 1, 100_000_000),
+    callerPerSec,
+    redisKeyPrefix,
+    redisTimeoutMs: integer(env, 'ACHIEVEMENT_RATE_LIMIT_REDIS_TIMEOUT_MS', 100, 1, 10_000),
   }
 }
 
@@ -157,6 +184,9 @@ export function loadConfig(env: Env = process.env): Config {
   const production = text(env, 'NODE_ENV') === 'production'
   const jwtConfig = jwt(env)
   const authDisabled = bool(env, 'ACHIEVEMENT_AUTH_DISABLED', false)
+  if (authDisabled && jwtConfig !== null) {
+    throw new ConfigError('ACHIEVEMENT_AUTH_DISABLED', 'is true but JWT settings are set too; unset one of them')
+  }
   if (production && jwtConfig === null && !authDisabled) {
     throw new ConfigError(
       'ACHIEVEMENT_JWT_SECRET',
@@ -178,12 +208,7 @@ export function loadConfig(env: Env = process.env): Config {
     jwt: jwtConfig,
     authDisabled: jwtConfig === null,
     production,
-    rateLimit: {
-      playerBurst: integer(env, 'ACHIEVEMENT_RATE_LIMIT_PLAYER_BURST', 300, 0, 1_000_000),
-      playerPerSec: number(env, 'ACHIEVEMENT_RATE_LIMIT_PLAYER_PER_SEC', 30, 0, 1_000_000),
-      callerBurst: integer(env, 'ACHIEVEMENT_RATE_LIMIT_CALLER_BURST', 0, 0, 10_000_000),
-      callerPerSec: number(env, 'ACHIEVEMENT_RATE_LIMIT_CALLER_PER_SEC', 0, 0, 10_000_000),
-    },
+    rateLimit: rateLimit(env),
     instanceId: text(env, 'ACHIEVEMENT_INSTANCE_ID') ?? `${process.pid}-${crypto.randomUUID().slice(0, 8)}`,
   }
 }

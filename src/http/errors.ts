@@ -1,3 +1,5 @@
+import type { TSchema } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
 import { Elysia, t } from 'elysia'
 import { StorageUnavailableError, isStorageUnavailable } from '../storage/errors'
 
@@ -33,29 +35,64 @@ export const notFound = (detail: string) => new ApiError(404, 'not_found', detai
 export const unprocessable = (detail: string, errors?: { path: string; message: string }[]) =>
   new ApiError(422, 'validation_error', detail, {}, errors)
 
+/** The error body documented with what a status means on a route (OpenAPI shows the description). */
+export const errorResponse = (description: string) => t.Object(ErrorBody.properties, { title: 'Error', description })
+
 /** Response schemas for the error statuses every route may answer with, for the OpenAPI document. */
 export const commonErrors = {
-  400: ErrorBody,
-  413: ErrorBody,
-  415: ErrorBody,
-  422: ErrorBody,
-  503: ErrorBody,
-} as const
+  400: errorResponse('Malformed JSON body (code `malformed_json`) or bad header'),
+  413: errorResponse('Body larger than the configured limit (code `payload_too_large`)'),
+  415: errorResponse('Body is not `application/json` (code `unsupported_media_type`)'),
+  422: errorResponse('Validation failed (code `validation_error`); `errors` lists `{path, message}` per problem'),
+  503: errorResponse('Database unavailable (code `service_unavailable`); `Retry-After` is set'),
+} // not `as const`: readonly keys make Eden type every error of the route as `{}`
+
+interface SchemaLike {
+  type?: unknown
+  anyOf?: SchemaLike[]
+}
 
 interface ValueErrorLike {
   path: string
   message: string
+  value?: unknown
+  schema?: SchemaLike
+}
+
+function jsonType(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'array'
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number'
+  return typeof value
+}
+
+/**
+ * TypeBox says "Expected union value" for `string | null` or a query integer. Name the problem instead: the
+ * member of the value's own type explains it ("Expected string length less or equal to 50"), else the types.
+ */
+function describeProblem(item: ValueErrorLike): string {
+  if (item.message !== 'Expected union value') return item.message
+  const members = item.schema?.anyOf ?? []
+  const types = [...new Set(members.map((member) => member.type).filter((type) => typeof type === 'string'))]
+  const valueType = jsonType(item.value)
+  // Query integers are `digits | integer`: text that is not digits is simply not an integer.
+  if (valueType === 'string' && types.includes('integer')) return 'Expected integer'
+  const own = members.find((member) => member.type === valueType || (member.type === 'number' && valueType === 'integer'))
+  const first = own ? Value.Errors(own as TSchema, item.value).First() : undefined
+  if (first) return first.message
+  return types.length > 0 ? `Expected ${types.join(' or ')}` : item.message
 }
 
 function validationErrors(error: unknown): { path: string; message: string }[] {
-  const all = (error as { all?: ValueErrorLike[] }).all ?? []
+  const failed = error as { all?: ValueErrorLike[] }
   const seen = new Set<string>()
   const out: { path: string; message: string }[] = []
-  for (const item of all) {
-    const key = `${item.path}\u0000${item.message}`
+  for (const item of failed.all ?? []) {
+    const message = describeProblem(item)
+    const key = `${item.path}\u0000${message}`
     if (seen.has(key)) continue
     seen.add(key)
-    out.push({ path: item.path || '/', message: item.message })
+    out.push({ path: item.path || '/', message })
     if (out.length >= 20) break
   }
   return out
@@ -79,6 +116,9 @@ export interface ErrorHandlerOptions {
 export function errorHandler(options: ErrorHandlerOptions) {
   return new Elysia({ name: 'error-handler' }).onError({ as: 'global' }, ({ code, error, request }) => {
     if (error instanceof ApiError) return json(error.status, error.body(), error.headers)
+    // Elysia wraps whatever a parse hook throws in a ParseError; the json-body hook throws 413/415/400 ApiErrors.
+    const cause = (error as { cause?: unknown }).cause
+    if (code === 'PARSE' && cause instanceof ApiError) return json(cause.status, cause.body(), cause.headers)
     switch (code) {
       case 'VALIDATION': {
         const errors = validationErrors(error)

@@ -1,5 +1,5 @@
 import { Elysia } from 'elysia'
-import { ApiError } from './errors'
+import { ApiError, unprocessable } from './errors'
 
 const isJson = (contentType: string) => {
   const type = contentType.split(';', 1)[0]?.trim().toLowerCase() ?? ''
@@ -7,8 +7,9 @@ const isJson = (contentType: string) => {
 }
 
 /**
- * Every request body is JSON: other media types get 415, bodies over the limit 413 (also when chunked, so
- * without Content-Length), broken JSON 400. Bun's own maxRequestBodySize is the backstop at the socket.
+ * Every request body is a JSON object: other media types get 415, bodies over the limit 413 (also when chunked,
+ * so without Content-Length), broken JSON 400, JSON that is not an object 422. Bun's own maxRequestBodySize is
+ * the backstop at the socket.
  */
 export function jsonBody(maxBytes: number) {
   return new Elysia({ name: 'json-body' }).onParse({ as: 'global' }, async ({ request, contentType }) => {
@@ -26,11 +27,18 @@ export function jsonBody(maxBytes: number) {
       throw new ApiError(400, 'malformed_json', 'Request body is not valid UTF-8')
     }
     if (text.trim() === '') throw new ApiError(400, 'malformed_json', 'Request body is empty: expected a JSON object')
+    let parsed: unknown
     try {
-      return JSON.parse(text) as unknown
+      parsed = JSON.parse(text)
     } catch {
       throw new ApiError(400, 'malformed_json', 'Malformed JSON in request body')
     }
+    // Every body of this API is an object. Checked here because validation sees the value only after Elysia
+    // has filled in defaults, which turns null or [] into a list of "missing property" errors.
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw unprocessable('Validation failed: / Expected object', [{ path: '/', message: 'Expected object' }])
+    }
+    return parsed
   })
 }
 

@@ -35,3 +35,15 @@ export function connectPostgres(url: string, options: PostgresOptions = {}): { s
   const db = drizzle(sql, { schema })
   return { sql, db }
 }
+
+/**
+ * drizzle-orm makes postgres.js return timestamps as Postgres text ("2026-11-27 10:00:00.123+00"), so raw
+ * queries on the shared client convert them here.
+ */
+export function asDate(value: string | Date): Date {
+  return value instanceof Date ? value : new Date(value)
+}
+
+export function asNullableDate(value: string | Date | null): Date | null {
+  return value === null ? null : asDate(value)
+}

@@ -15,10 +15,10 @@ export async function createPostgresStorage(url: string, options: PostgresOption
   return {
     dialect: 'postgres',
     catalog: new PostgresCatalogStore(db, sql),
-    progress: new PostgresProgressStore(sql) as unknown as ProgressStore, // PLACEHOLDER-CAST: remove once implemented
-    idempotency: new PostgresIdempotencyStore(sql) as unknown as IdempotencyStore, // PLACEHOLDER-CAST: remove once implemented
-    outbox: new PostgresOutboxStore(sql) as unknown as OutboxStore, // PLACEHOLDER-CAST: remove once implemented
-    scores: new PostgresScoreStore(sql) as unknown as ScoreStore, // PLACEHOLDER-CAST: remove once implemented
+    progress: new PostgresProgressStore(sql),
+    idempotency: new PostgresIdempotencyStore(sql),
+    outbox: new PostgresOutboxStore(sql),
+    scores: new PostgresScoreStore(sql),
     async ping() {
       await sql`select 1`
     },

@@ -13,10 +13,10 @@ export function createSqliteStorage(path: string): Storage {
   return {
     dialect: 'sqlite',
     catalog: new SqliteCatalogStore(db, announce),
-    progress: new SqliteProgressStore(client) as unknown as ProgressStore, // PLACEHOLDER-CAST: remove once implemented
-    idempotency: new SqliteIdempotencyStore(client) as unknown as IdempotencyStore, // PLACEHOLDER-CAST: remove once implemented
-    outbox: new SqliteOutboxStore(client) as unknown as OutboxStore, // PLACEHOLDER-CAST: remove once implemented
-    scores: new SqliteScoreStore(client) as unknown as ScoreStore, // PLACEHOLDER-CAST: remove once implemented
+    progress: new SqliteProgressStore(client),
+    idempotency: new SqliteIdempotencyStore(client),
+    outbox: new SqliteOutboxStore(client),
+    scores: new SqliteScoreStore(client),
     async ping() {
       client.query('select 1').get()
     },

@@ -1,0 +1,94 @@
+import type { BoardKeys } from './redis-keys'
+import { REBUILD_LEASE_MS } from './redis-keys'
+import type { RedisLink } from './redis-link'
+import { WRITE_SCRIPT } from './redis-scripts'
+
+export interface ScoreWriterOptions {
+  /** A submit waits at most this long for others to join its batch. */
+  windowMs: number
+  /** A batch this large is sent at once. */
+  maxBatch: number
+}
+
+export const DEFAULT_SCORE_WRITER_OPTIONS: ScoreWriterOptions = { windowMs: 2, maxBatch: 500 }
+
+/** What the writer tells the keeper of the Redis board. */
+export interface ScoreWriteObserver {
+  /** A write may not have reached Redis (down, timed out): the board may be behind the database. */
+  writeLost(): void
+  /** The board's marker is missing: it is not known complete. */
+  boardNotReady(): void
+}
+
+interface PendingWrite {
+  userId: string
+  total: number
+  resolve: (rank: number | null) => void
+}
+
+/**
+ * Coalesces the submits of many concurrent requests into one atomic Redis script call per batch
+ * (`ZADD key GT total user` + the rank of each write). Never throws; answers null at once when Redis cannot
+ * be asked, and within the window plus one command timeout otherwise.
+ */
+export class ScoreWriter {
+  private queue: PendingWrite[] = []
+  private timer: ReturnType<typeof setTimeout> | null = null
+  private readonly inFlight = new Set<Promise<void>>()
+  /** Batches sent to Redis (tests and metrics). */
+  batchesSent = 0
+
+  constructor(
+    private readonly link: RedisLink,
+    private readonly keys: BoardKeys,
+    private readonly observer: ScoreWriteObserver,
+    private readonly options: ScoreWriterOptions = DEFAULT_SCORE_WRITER_OPTIONS,
+  ) {}
+
+  submit(userId: string, total: number): Promise<number | null> {
+    if (!Number.isSafeInteger(total) || total <= 0) return Promise.resolve(null)
+    if (!this.link.usable()) {
+      this.observer.writeLost()
+      return Promise.resolve(null)
+    }
+    return new Promise((resolve) => {
+      this.queue.push({ userId, total, resolve })
+      if (this.queue.length >= this.options.maxBatch) this.flush()
+      else this.timer ??= setTimeout(() => this.flush(), this.options.windowMs)
+    })
+  }
+
+  /** Sends what is queued now and waits for every batch in flight. */
+  async drain(): Promise<void> {
+    this.flush()
+    await Promise.all([...this.inFlight])
+  }
+
+  private flush(): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+    if (this.queue.length === 0) return
+    const batch = this.queue
+    this.queue = []
+    const sending = this.send(batch).finally(() => this.inFlight.delete(sending))
+    this.inFlight.add(sending)
+  }
+
+  private async send(batch: PendingWrite[]): Promise<void> {
+    const args: (string | number)[] = [REBUILD_LEASE_MS]
+    for (const write of batch) args.push(write.userId, write.total)
+    this.batchesSent += 1
+    try {
+      const reply = (await this.link.run((client) =>
+        WRITE_SCRIPT.run(client, [this.keys.board, this.keys.marker, this.keys.rebuild], args),
+      )) as number[]
+      const complete = reply[0] === 1
+      // Ranks read from an incomplete board would be wrong: answer null until it is rebuilt.
+      if (!complete) this.observer.boardNotReady()
+      batch.forEach((write, index) => write.resolve(complete ? (reply[index + 1] ?? null) : null))
+    } catch {
+      this.observer.writeLost()
+      for (const write of batch) write.resolve(null)
+    }
+  }
+}

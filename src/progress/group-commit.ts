@@ -1,0 +1,108 @@
+export type Outcome<R> = { ok: true; result: R } | { ok: false; error: unknown }
+
+export interface GroupCommitOptions {
+  /** Most commands in one batch. */
+  maxBatch: number
+  /** Most batches being committed at once. */
+  maxInFlight: number
+}
+
+interface Pending<C, R> {
+  command: C
+  key: string
+  resolve: (result: R) => void
+  reject: (error: unknown) => void
+}
+
+/**
+ * Group commit: commands that arrive while earlier batches are committing are gathered into the next batch,
+ * so many requests share one transaction and one round trip. Each caller is answered only after its batch
+ * commits, with its own outcome. Commands with the same key (the player) never run in two batches at once,
+ * so one player's commands apply in the order they arrived.
+ */
+export class GroupCommitter<C, R> {
+  private queue: Pending<C, R>[] = []
+  private readonly busyKeys = new Map<string, number>()
+  private inFlight = 0
+  private scheduled = false
+  private idleWaiters: (() => void)[] = []
+  /** Sizes of the batches committed, for metrics. */
+  onBatch: ((size: number) => void) | null = null
+
+  constructor(
+    private readonly run: (batch: C[]) => Promise<Outcome<R>[]>,
+    private readonly keyOf: (command: C) => string,
+    private readonly options: GroupCommitOptions,
+  ) {}
+
+  submit(command: C): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ command, key: this.keyOf(command), resolve, reject })
+      this.schedule()
+    })
+  }
+
+  get pending(): number {
+    return this.queue.length + this.inFlight
+  }
+
+  /** Resolves once nothing is queued or committing. */
+  drain(): Promise<void> {
+    if (this.queue.length === 0 && this.inFlight === 0) return Promise.resolve()
+    return new Promise((resolve) => this.idleWaiters.push(resolve))
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight >= this.options.maxInFlight || this.queue.length === 0) return
+    this.scheduled = true
+    // Let the requests that arrive in this turn of the event loop join the batch.
+    setImmediate(() => this.flush())
+  }
+
+  private flush(): void {
+    this.scheduled = false
+    while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
+      const batch = this.takeBatch()
+      if (batch.length === 0) break
+      this.commit(batch)
+    }
+  }
+
+  private takeBatch(): Pending<C, R>[] {
+    const batch: Pending<C, R>[] = []
+    const rest: Pending<C, R>[] = []
+    for (const item of this.queue) {
+      if (batch.length < this.options.maxBatch && !this.busyKeys.has(item.key)) batch.push(item)
+      else rest.push(item)
+    }
+    // A key that is committing waits whole; several commands of one key in this batch run in their order.
+    this.queue = rest
+    return batch
+  }
+
+  private commit(batch: Pending<C, R>[]): void {
+    this.inFlight += 1
+    for (const item of batch) this.busyKeys.set(item.key, (this.busyKeys.get(item.key) ?? 0) + 1)
+    this.onBatch?.(batch.length)
+    this.run(batch.map((item) => item.command))
+      .then(
+        (outcomes) =>
+          batch.forEach((item, index) => {
+            const outcome = outcomes[index]
+            if (outcome?.ok) item.resolve(outcome.result)
+            else item.reject(outcome ? outcome.error : new Error('no outcome for command'))
+          }),
+        (error) => batch.forEach((item) => item.reject(error)),
+      )
+      .finally(() => {
+        this.inFlight -= 1
+        for (const item of batch) {
+          const left = (this.busyKeys.get(item.key) ?? 1) - 1
+          if (left === 0) this.busyKeys.delete(item.key)
+          else this.busyKeys.set(item.key, left)
+        }
+        if (this.queue.length > 0) this.schedule()
+        else if (this.inFlight === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve())
+      })
+  }
+}

@@ -1,0 +1,70 @@
+import { Elysia } from 'elysia'
+import { SCOPE_ADMIN, SCOPE_PROGRESS, type Authenticator } from '../auth/model'
+import { callerContext } from '../auth/plugin'
+import { hasScope, idempotencyScope, requireScope } from '../auth/service'
+import { ErrorBody, commonErrors } from '../http/errors'
+import { enforceRateLimit } from '../ratelimit/guard'
+import type { RateLimiter } from '../ratelimit/model'
+import { OverviewResponse, ProgressRequest, ProgressResponse, UserParams } from './model'
+import type { OverviewService } from './overview'
+import type { ProgressService } from './service'
+
+export function progressRoutes(deps: {
+  progress: ProgressService
+  overview: OverviewService
+  authenticator: Authenticator
+  rateLimiter: RateLimiter
+}) {
+  const { progress, overview, authenticator, rateLimiter } = deps
+  return new Elysia({ prefix: '/users', tags: ['progress'] })
+    .use(callerContext(authenticator))
+    .post(
+      '/:user_id/progress',
+      async ({ params, body, request, caller, set }) => {
+        requireScope(authenticator, caller, SCOPE_PROGRESS)
+        await enforceRateLimit(rateLimiter, params.user_id, caller)
+        const reply = await progress.submit({
+          userId: params.user_id,
+          body,
+          idempotencyKey: request.headers.get('idempotency-key'),
+          idempotencyScope: idempotencyScope(caller),
+          admin: hasScope(caller, SCOPE_ADMIN),
+        })
+        if (reply.replayed) set.headers['idempotent-replayed'] = 'true'
+        return reply.body
+      },
+      {
+        params: UserParams,
+        body: ProgressRequest,
+        response: {
+          200: ProgressResponse,
+          401: ErrorBody,
+          403: ErrorBody,
+          404: ErrorBody,
+          409: ErrorBody,
+          429: ErrorBody,
+          ...commonErrors,
+        },
+        detail: {
+          summary: "Record a player's progress",
+          description:
+            'Single form (`achievement_code`) or batch form (`updates`, 1..50), or only a `score_bonus`. All-or-nothing. ' +
+            'Optional `Idempotency-Key` header: a retry with the same body replays the first response (`Idempotent-Replayed: true`); ' +
+            'another body with the key is 422; while the first is running, 409. Needs the achievements:progress scope when auth is on.',
+          parameters: [
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: false,
+              schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
+            },
+          ],
+        },
+      },
+    )
+    .get('/:user_id/overview', ({ params, caller }) => overview.overview(params.user_id, hasScope(caller, SCOPE_ADMIN)), {
+      params: UserParams,
+      response: { 200: OverviewResponse, 401: ErrorBody, ...commonErrors },
+      detail: { summary: "A player's totals, progress and rank", description: 'Never writes; an unknown player gets zeros.' },
+    })
+}

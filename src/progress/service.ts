@@ -1,0 +1,275 @@
+import { createHash } from 'node:crypto'
+import type { CatalogCache } from '../catalog/cache'
+import type { RarityCache } from '../catalog/rarity'
+import { ApiError, unprocessable } from '../http/errors'
+import type { RankTracker } from '../leaderboard/model'
+import type { UnlockNotifier } from '../notifications/model'
+import type { Logger } from '../ops/logger'
+import { parseProgressResult } from '../storage/progress-result'
+import type {
+  AchievementRecord,
+  IdempotencyStore,
+  ProgressCommand,
+  ProgressResult,
+  ProgressStore,
+  ProgressUpdateInput,
+} from '../storage/port'
+import { GroupCommitter, type GroupCommitOptions } from './group-commit'
+import { MAX_METADATA_BYTES, type ProgressRequest, type ProgressResponse } from './model'
+import { presentProgress, presentUser } from './present'
+
+export const DEFINITION_NOT_FOUND = 'Achievement definition not found'
+const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/
+/** How long a claimed key stays "in flight" before another request may take it over (its holder died). */
+const IDEMPOTENCY_LEASE_MS = 30_000
+
+export interface ProgressSubmission {
+  userId: string
+  body: ProgressRequest
+  /** The Idempotency-Key header as sent, or null. */
+  idempotencyKey: string | null
+  /** Whose keys these are: one caller never sees another's stored responses. */
+  idempotencyScope: string
+  /** Admins see secret titles in the response. */
+  admin: boolean
+}
+
+export interface ProgressReply {
+  status: number
+  body: ProgressResponse
+  replayed: boolean
+}
+
+export interface RequestedUpdate {
+  code: string
+  progressDelta: number
+  progressAtLeast: number | null
+  forceComplete: boolean
+}
+
+export interface ProgressServiceDeps {
+  store: ProgressStore
+  idempotency: IdempotencyStore
+  catalog: CatalogCache
+  rarity: RarityCache
+  rankTracker: RankTracker
+  notifier: UnlockNotifier
+  logger: Logger
+  step: number
+  groupCommit: GroupCommitOptions
+}
+
+/** Stable JSON (sorted keys), so that the same body always hashes the same. */
+function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null'
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
+}
+
+/**
+ * What makes two progress requests "the same body" for an Idempotency-Key: the player and the request's
+ * meaning with defaults filled in, so `{"achievement_code":"a"}` and `{"achievement_code":"a","progress_delta":1}`
+ * are the same request.
+ */
+export function progressRequestHash(
+  userId: string,
+  requested: RequestedUpdate[],
+  command: Pick<ProgressCommand, 'scoreBonus' | 'notify' | 'metadata'>,
+): string {
+  const meaning = { userId, requested, scoreBonus: command.scoreBonus, notify: command.notify, metadata: command.metadata }
+  return createHash('sha256').update(canonicalJson(meaning)).digest('hex')
+}
+
+/** The single form and the batch form as one list; checks the rules the schema cannot state. */
+export function requestedUpdates(body: ProgressRequest): RequestedUpdate[] {
+  // force_complete: false is its default (the schema fills it in), so only true counts as naming it.
+  const singleFields = body.progress_delta !== undefined || body.force_complete === true || body.progress_at_least !== undefined
+  if (body.updates !== undefined) {
+    if (body.achievement_code !== undefined || singleFields) {
+      throw unprocessable('Name either achievement_code or updates, not both', [
+        { path: '/updates', message: 'Cannot be combined with achievement_code, progress_delta, progress_at_least or force_complete' },
+      ])
+    }
+    const seen = new Set<string>()
+    return body.updates.map((item, index) => {
+      if (seen.has(item.achievement_code)) {
+        throw unprocessable(`Achievement code ${item.achievement_code} appears more than once`, [
+          { path: `/updates/${index}/achievement_code`, message: 'Each code may appear once per request' },
+        ])
+      }
+      seen.add(item.achievement_code)
+      return {
+        code: item.achievement_code,
+        progressDelta: item.progress_delta ?? (item.progress_at_least !== undefined ? 0 : 1),
+        progressAtLeast: item.progress_at_least ?? null,
+        forceComplete: item.force_complete ?? false,
+      }
+    })
+  }
+  if (body.achievement_code !== undefined) {
+    return [
+      {
+        code: body.achievement_code,
+        progressDelta: body.progress_delta ?? (body.progress_at_least !== undefined ? 0 : 1),
+        progressAtLeast: body.progress_at_least ?? null,
+        forceComplete: body.force_complete ?? false,
+      },
+    ]
+  }
+  if (singleFields) {
+    throw unprocessable('progress_delta, progress_at_least and force_complete need an achievement_code', [
+      { path: '/achievement_code', message: 'Expected required property' },
+    ])
+  }
+  if ((body.score_bonus ?? 0) <= 0) {
+    throw unprocessable('Name an achievement_code or updates, or send a score_bonus greater than 0', [
+      { path: '/achievement_code', message: 'Expected achievement_code, updates or a positive score_bonus' },
+    ])
+  }
+  return []
+}
+
+function checkMetadata(metadata: ProgressRequest['metadata']): Record<string, unknown> | null {
+  if (metadata === undefined || metadata === null) return null
+  const size = Buffer.byteLength(JSON.stringify(metadata))
+  if (size > MAX_METADATA_BYTES) {
+    throw unprocessable(`metadata is ${size} bytes serialized; the limit is ${MAX_METADATA_BYTES}`, [
+      { path: '/metadata', message: `Expected at most ${MAX_METADATA_BYTES} bytes serialized` },
+    ])
+  }
+  return metadata
+}
+
+export class ProgressService {
+  private readonly committer: GroupCommitter<ProgressCommand, ProgressResult>
+
+  constructor(private readonly deps: ProgressServiceDeps) {
+    this.committer = new GroupCommitter(
+      (batch) => deps.store.applyBatch(batch),
+      (command) => command.userId,
+      deps.groupCommit,
+    )
+  }
+
+  /** Batch sizes, for metrics. */
+  set onBatch(listener: ((size: number) => void) | null) {
+    this.committer.onBatch = listener
+  }
+
+  /** Resolves when every accepted command has committed (graceful shutdown). */
+  drain(): Promise<void> {
+    return this.committer.drain()
+  }
+
+  async submit(submission: ProgressSubmission): Promise<ProgressReply> {
+    const { userId, body } = submission
+    const requested = requestedUpdates(body)
+    const metadata = checkMetadata(body.metadata)
+    const definitions = await this.resolve(requested)
+    const key = this.checkedKey(submission.idempotencyKey)
+
+    const command: ProgressCommand = {
+      userId,
+      updates: requested.map((update, index): ProgressUpdateInput => {
+        const definition = definitions[index]!
+        return {
+          achievementId: definition.id,
+          code: definition.code,
+          title: definition.title,
+          points: definition.points,
+          progressTarget: definition.progressTarget,
+          progressDelta: update.progressDelta,
+          progressAtLeast: update.progressAtLeast,
+          forceComplete: update.forceComplete,
+          candidateUnlockId: crypto.randomUUID(),
+        }
+      }),
+      scoreBonus: body.score_bonus ?? 0,
+      notify: body.notify ?? true,
+      metadata,
+      step: this.deps.step,
+      idempotency: key ? { caller: submission.idempotencyScope, key } : null,
+    }
+
+    if (key) {
+      const requestHash = progressRequestHash(userId, requested, command)
+      const claim = await this.deps.idempotency.claim(submission.idempotencyScope, key, requestHash, IDEMPOTENCY_LEASE_MS)
+      if (claim.kind === 'in_flight') {
+        throw new ApiError(409, 'idempotency_in_flight', 'A request with this Idempotency-Key is still in progress', { 'retry-after': '1' })
+      }
+      if (claim.kind === 'mismatch') {
+        throw new ApiError(422, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request body')
+      }
+      if (claim.kind === 'replay') return this.replay(claim, command, definitions, submission.admin)
+    }
+
+    let result: ProgressResult
+    try {
+      result = await this.committer.submit(command)
+    } catch (error) {
+      if (key) await this.deps.idempotency.release(submission.idempotencyScope, key).catch(() => {})
+      throw error
+    }
+
+    const newlyUnlocked = result.rows.filter((row) => row.newlyUnlocked).map((row) => row.achievementId)
+    if (newlyUnlocked.length > 0) {
+      this.deps.rarity.recordUnlocks(newlyUnlocked, false)
+      if (command.notify) this.deps.notifier.wake()
+    }
+    const rank = await this.deps.rankTracker.submit(userId, result.user.totalPoints)
+    const response = this.present(result, definitions, rank, submission.admin)
+    if (key) {
+      await this.deps.idempotency.complete(submission.idempotencyScope, key, 200, JSON.stringify(response)).catch((error) => {
+        // The outcome is already stored with the work; a replay rebuilds the body from it.
+        this.deps.logger.warn('could not store idempotent response', { error })
+      })
+    }
+    return { status: 200, body: response, replayed: false }
+  }
+
+  private replay(
+    claim: { status: number; body: string | null; result: string | null },
+    command: ProgressCommand,
+    definitions: AchievementRecord[],
+    admin: boolean,
+  ): ProgressReply {
+    if (claim.body !== null) return { status: claim.status, body: JSON.parse(claim.body) as ProgressResponse, replayed: true }
+    if (claim.result === null) throw new Error('idempotency key marked done without an outcome')
+    const result = parseProgressResult(claim.result, command.updates.map((update) => update.achievementId))
+    return { status: 200, body: this.present(result, definitions, null, admin), replayed: true }
+  }
+
+  private checkedKey(raw: string | null): string | null {
+    if (raw === null) return null
+    if (!IDEMPOTENCY_KEY_PATTERN.test(raw)) {
+      throw new ApiError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 visible ASCII characters')
+    }
+    return raw
+  }
+
+  private async resolve(requested: RequestedUpdate[]): Promise<AchievementRecord[]> {
+    return Promise.all(
+      requested.map(async (update) => {
+        const definition = await this.deps.catalog.get(update.code)
+        if (!definition) throw new ApiError(404, 'achievement_not_found', DEFINITION_NOT_FOUND)
+        return definition
+      }),
+    )
+  }
+
+  private present(result: ProgressResult, definitions: AchievementRecord[], rank: number | null, admin: boolean): ProgressResponse {
+    const progress = result.rows.map((row, index) => presentProgress(result.user.userId, definitions[index]!, row, admin))
+    return {
+      user: presentUser(result.user, rank),
+      achievement: progress[0] ?? null,
+      progress,
+      newly_unlocked: progress.filter((item) => item.newly_unlocked).map((item) => item.achievement_code),
+      star_tokens_awarded: result.starTokensAwarded,
+      score_delta: result.scoreDelta,
+      leaderboard_score: result.user.totalPoints,
+    }
+  }
+}
