@@ -12,6 +12,8 @@ import type { LeaderboardService } from './leaderboard/service'
 import type { Logger } from './ops/logger'
 import type { UnlockNotifier } from './notifications/model'
 import { opsRoutes } from './ops/routes'
+import { httpObserver, requestIdOf } from './ops/http-observer'
+import type { OpsDeps } from './ops/operations'
 import type { OverviewService } from './progress/overview'
 import { progressRoutes } from './progress/routes'
 import type { ProgressService } from './progress/service'
@@ -33,6 +35,8 @@ export interface AppDeps {
   /** Redis-backed (or database-backed) ranks for progress and overview; never throws. */
   rankTracker: RankTracker
   leaderboard: LeaderboardService
+  /** Lifecycle, readiness and metrics (src/ops/operations.ts). */
+  ops: OpsDeps
 }
 
 export function createApp(deps: AppDeps) {
@@ -40,9 +44,15 @@ export function createApp(deps: AppDeps) {
     .use(
       errorHandler({
         onUnexpected: (error, request) =>
-          deps.logger.error('unhandled error', { error, method: request.method, url: new URL(request.url).pathname }),
+          deps.logger.error('unhandled error', {
+            error,
+            requestId: requestIdOf(request),
+            method: request.method,
+            url: new URL(request.url).pathname,
+          }),
       }),
     )
+    .use(httpObserver({ logger: deps.logger, metrics: deps.ops.http }))
     .use(jsonBody(deps.maxBodyBytes))
     .use(
       openapi({
@@ -66,7 +76,7 @@ export function createApp(deps: AppDeps) {
         },
       }),
     )
-    .use(opsRoutes())
+    .use(opsRoutes(deps.ops))
     .group(API_PREFIX, (api) => api.use(catalogRoutes(deps)).use(progressRoutes(deps)).use(leaderboardRoutes(deps)))
 }
 

@@ -6,12 +6,14 @@ import { RarityCache } from './catalog/rarity'
 import { CatalogService } from './catalog/service'
 import type { Config } from './config/config'
 import { createLogger, type Logger } from './ops/logger'
+import { Operations, type OpsTuning } from './ops/operations'
 import { createUnlockNotifications, type NotificationTuning } from './notifications/service'
 import { createRateLimiter } from './ratelimit/factory'
 import type { RateLimiter } from './ratelimit/model'
 import type { RankTracker } from './leaderboard/model'
 import { buildLeaderboard, type LeaderboardTuning } from './leaderboard/build'
 import { createUserDirectory } from './users/directory'
+import { IdempotencyPruner } from './progress/idempotency-pruner'
 import { OverviewService } from './progress/overview'
 import { ProgressService } from './progress/service'
 import { createStorage } from './storage'
@@ -30,6 +32,8 @@ export interface ServiceOptions {
   rateLimiter?: RateLimiter
   /** Leaderboard knobs (Redis timeouts, write window, marker check interval). */
   leaderboard?: LeaderboardTuning
+  /** Storage call deadlines and fail-fast cooldown, readiness timeout. */
+  ops?: OpsTuning
 }
 
 export interface Service {
@@ -46,7 +50,8 @@ export interface Service {
 /** The composition root: builds every dependency from the config and hands them to createApp. */
 export async function buildService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const logger = options.logger ?? createLogger({ base: { service: 'achievement-service', instance: config.instanceId } })
-  const storage = options.storage ?? (await createStorage(config.database))
+  const ops = new Operations(logger, options.ops)
+  const storage = options.storage ?? ops.guardStorage(await createStorage(config.database))
   const ownsStorage = options.storage === undefined
 
   const authenticator: Authenticator = createAuthenticator(config.jwt)
@@ -69,11 +74,11 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     redisUrl: config.redisUrl,
     key: config.leaderboardKey,
     scores: storage.scores,
-    users: createUserDirectory(config.userServiceUrl),
+    users: ops.meterUserDirectory(createUserDirectory(config.userServiceUrl)),
     logger,
     tuning: options.leaderboard,
   })
-  const rankTracker: RankTracker = leaderboard.rankTracker
+  const rankTracker: RankTracker = ops.meterRankTracker(leaderboard.rankTracker)
 
   const progress = new ProgressService({
     store: storage.progress,
@@ -87,6 +92,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     // SQLite commits synchronously: one batch at a time. Postgres overlaps two batches' round trips.
     groupCommit: { maxBatch: 200, maxInFlight: storage.dialect === 'postgres' ? 2 : 1 },
   })
+  const idempotencyPruner = new IdempotencyPruner(storage.idempotency, config.idempotencyRetentionHours * 3_600_000, logger)
   const overview = new OverviewService(storage.progress, catalogCache, rankTracker, config.starTokenScoreStep)
 
   const deps: AppDeps = {
@@ -100,6 +106,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     overview,
     rankTracker,
     leaderboard: leaderboard.service,
+    ops: ops.watch({ storage, progress, catalogCache, leaderboard, notifications }),
   }
   const app = createApp(deps)
 
@@ -113,6 +120,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
       unsubscribeCatalog = storage.onCatalogChange(() => void catalogCache.reload().catch(() => {}))
       await catalogCache.start()
       notifications.start()
+      idempotencyPruner.start()
       await rateLimits.start()
       leaderboard.start()
     },
@@ -121,6 +129,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
       await progress.drain()
       await leaderboard.stop()
       catalogCache.stop()
+      idempotencyPruner.stop()
       await notifications.stop()
       await rateLimits.close()
       if (ownsStorage) await storage.close()

@@ -1,13 +1,12 @@
-import { ConfigError, loadConfig, redactUrl } from './config/config'
-import { buildService } from './composition'
-import { createLogger, parseLogLevel } from './ops/logger'
+import { ConfigError, loadConfig, redactUrl, type Config } from './config/config'
+import { buildService, type Service } from './composition'
+import { createLogger, type Logger } from './ops/logger'
+import { gracefulShutdown } from './ops/shutdown'
+import { loadProcessTuning, type ProcessTuning } from './ops/tuning'
 
-const SHUTDOWN_DEADLINE_MS = 10_000
-
-async function main(): Promise<void> {
-  let config
+function loadSettings(): { config: Config; tuning: ProcessTuning } {
   try {
-    config = loadConfig()
+    return { config: loadConfig(), tuning: loadProcessTuning() }
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message)
@@ -15,17 +14,32 @@ async function main(): Promise<void> {
     }
     throw error
   }
-  const logger = createLogger({
-    level: parseLogLevel(process.env.LOG_LEVEL),
-    base: { service: 'achievement-service', instance: config.instanceId },
-  })
-  const service = await buildService(config, { logger })
-  await service.start()
+}
+
+async function start(config: Config, tuning: ProcessTuning, logger: Logger): Promise<Service> {
+  try {
+    const service = await buildService(config, { logger, ops: tuning.ops, notifications: tuning.notifications })
+    await service.start()
+    return service
+  } catch (error) {
+    // e.g. the database is down at start: exit non-zero and let the supervisor restart us.
+    logger.error('startup failed', { error })
+    process.exit(1)
+  }
+}
+
+async function main(): Promise<void> {
+  const { config, tuning } = loadSettings()
+  const logger = createLogger({ level: tuning.logLevel, base: { service: 'achievement-service', instance: config.instanceId } })
+  process.on('unhandledRejection', (reason) => logger.error('unhandled promise rejection', { error: reason }))
+
+  const service = await start(config, tuning, logger)
+  const { lifecycle } = service.deps.ops
   const server = Bun.serve({
     port: config.port,
     // Backstop at the socket; the app answers 413 with the contract's body below this.
     maxRequestBodySize: config.maxBodyBytes + 1024,
-    fetch: (request) => service.app.handle(request),
+    fetch: (request) => lifecycle.handle(request, (accepted) => service.app.handle(accepted)),
   })
   logger.info('listening', {
     port: server.port,
@@ -35,24 +49,20 @@ async function main(): Promise<void> {
   })
   if (!config.jwt) logger.warn('authentication is disabled: every caller may write (set ACHIEVEMENT_JWT_SECRET or ACHIEVEMENT_JWT_JWKS_URL)')
 
-  let stopping = false
-  const shutdown = async (signal: string) => {
-    if (stopping) return
-    stopping = true
-    logger.info('shutting down', { signal })
-    const deadline = setTimeout(() => {
-      logger.error('shutdown deadline passed, exiting')
-      process.exit(1)
-    }, SHUTDOWN_DEADLINE_MS)
-    // Stop accepting, let in-flight requests finish, then flush background work.
-    await server.stop(false)
-    await service.stop()
-    clearTimeout(deadline)
-    logger.info('stopped')
-    process.exit(0)
-  }
-  process.on('SIGTERM', () => void shutdown('SIGTERM'))
-  process.on('SIGINT', () => void shutdown('SIGINT'))
+  const shutdown = gracefulShutdown({
+    lifecycle,
+    logger,
+    timeoutMs: tuning.shutdownTimeoutMs,
+    // Graceful first (responses already returned get written out), then cut whatever is left.
+    closeServer: async () => {
+      await Promise.race([server.stop(false), Bun.sleep(1_000)])
+      await server.stop(true)
+    },
+    stopService: () => service.stop(),
+    exit: (code) => process.exit(code),
+  })
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+  process.on('SIGINT', () => shutdown('SIGINT'))
 }
 
 await main()

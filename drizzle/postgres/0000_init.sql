@@ -85,6 +85,6 @@ CREATE INDEX "achievements_category_newest_idx" ON "achievements" USING btree ("
 CREATE INDEX "idempotency_keys_created_idx" ON "idempotency_keys" USING btree ("created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "notification_outbox_unlock_key" ON "notification_outbox" USING btree ("user_id","achievement_id");--> statement-breakpoint
 CREATE INDEX "notification_outbox_due_idx" ON "notification_outbox" USING btree ("next_attempt_at") WHERE "notification_outbox"."status" = 'pending';--> statement-breakpoint
-CREATE INDEX "user_achievements_recent_idx" ON "user_achievements" USING btree ("user_id","updated_at" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "notification_outbox_parked_idx" ON "notification_outbox" USING btree ("created_at") WHERE "notification_outbox"."status" = 'parked';--> statement-breakpoint
 CREATE INDEX "user_achievements_unlocked_idx" ON "user_achievements" USING btree ("achievement_id") WHERE "user_achievements"."is_completed";--> statement-breakpoint
 CREATE INDEX "user_scores_ranking_idx" ON "user_scores" USING btree ("total_points" DESC NULLS LAST,"user_id");

@@ -54,6 +54,7 @@ CREATE TABLE `notification_outbox` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `notification_outbox_unlock_key` ON `notification_outbox` (`user_id`,`achievement_id`);--> statement-breakpoint
 CREATE INDEX `notification_outbox_due_idx` ON `notification_outbox` (`next_attempt_at`) WHERE "notification_outbox"."status" = 'pending';--> statement-breakpoint
+CREATE INDEX `notification_outbox_parked_idx` ON `notification_outbox` (`created_at`) WHERE "notification_outbox"."status" = 'parked';--> statement-breakpoint
 CREATE TABLE `star_token_ledger` (
 	`user_id` text NOT NULL,
 	`token_index` integer NOT NULL,
@@ -76,7 +77,6 @@ CREATE TABLE `user_achievements` (
 	FOREIGN KEY (`achievement_id`) REFERENCES `achievements`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
-CREATE INDEX `user_achievements_recent_idx` ON `user_achievements` (`user_id`,"updated_at" desc);--> statement-breakpoint
 CREATE INDEX `user_achievements_unlocked_idx` ON `user_achievements` (`achievement_id`) WHERE "user_achievements"."is_completed" = 1;--> statement-breakpoint
 CREATE TABLE `user_scores` (
 	`user_id` text PRIMARY KEY NOT NULL,

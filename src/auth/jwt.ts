@@ -18,7 +18,13 @@ export interface JwtAuthenticatorOptions {
   jwksTimeoutMs?: number
   /** Minimum time between key-set refetches triggered by an unknown `kid` (bounds what random kids cost us). */
   jwksCooldownMs?: number
+  /** How long a verified token is remembered (never past its exp); 0 turns the cache off. */
+  verifiedCacheMs?: number
+  now?: () => number
 }
+
+/** Verified tokens remembered; a game server reuses one token for many posts. */
+const VERIFIED_CACHE_ENTRIES = 1_000
 
 /** Longer Authorization headers are rejected before any parsing. */
 const MAX_TOKEN_LENGTH = 8192
@@ -75,6 +81,10 @@ export class JwtAuthenticator implements Authenticator {
   private readonly issuer: string | undefined
   private readonly audience: string | undefined
   private readonly clockToleranceSec: number
+  private readonly verifiedCacheMs: number
+  private readonly now: () => number
+  /** token → caller, until validUntilMs. Insertion-ordered, so the first key is the oldest. */
+  private readonly verified = new Map<string, { caller: Caller; validUntilMs: number }>()
 
   constructor(options: JwtAuthenticatorOptions) {
     if (options.secret && options.jwksUrl) throw new Error('JwtAuthenticator: set either secret or jwksUrl, not both')
@@ -104,18 +114,37 @@ export class JwtAuthenticator implements Authenticator {
     this.issuer = options.issuer ?? undefined
     this.audience = options.audience ?? undefined
     this.clockToleranceSec = options.clockToleranceSec ?? 30
+    this.verifiedCacheMs = options.verifiedCacheMs ?? 60_000
+    this.now = options.now ?? Date.now
   }
 
   async authenticate(authorization: string | null): Promise<Caller> {
     if (authorization === null) return ANONYMOUS
-    const payload = await this.verify(bearerToken(authorization))
+    const token = bearerToken(authorization)
+    const nowMs = this.now()
+    const remembered = this.verified.get(token)
+    if (remembered && remembered.validUntilMs > nowMs) return remembered.caller
+    const payload = await this.verify(token, nowMs)
     const scopes = parseScopes(payload.scope)
     if (scopes === null) throw unauthorized('scope claim must be a space-separated string')
     if (typeof payload.sub !== 'string' || payload.sub === '') throw unauthorized('missing sub claim')
-    return { authenticated: true, subject: payload.sub, scopes }
+    const caller: Caller = { authenticated: true, subject: payload.sub, scopes }
+    this.remember(token, caller, Math.min(nowMs + this.verifiedCacheMs, (payload.exp ?? 0) * 1000))
+    return caller
   }
 
-  private async verify(token: string): Promise<JWTPayload> {
+  /** Verification costs tens of µs of CPU per request; a remembered token costs a Map lookup. */
+  private remember(token: string, caller: Caller, validUntilMs: number): void {
+    if (validUntilMs <= this.now()) return
+    this.verified.delete(token)
+    if (this.verified.size >= VERIFIED_CACHE_ENTRIES) {
+      const oldest = this.verified.keys().next()
+      if (!oldest.done) this.verified.delete(oldest.value)
+    }
+    this.verified.set(token, { caller, validUntilMs })
+  }
+
+  private async verify(token: string, nowMs: number): Promise<JWTPayload> {
     try {
       const options = {
         algorithms: this.algorithms,
@@ -123,6 +152,7 @@ export class JwtAuthenticator implements Authenticator {
         audience: this.audience,
         clockTolerance: this.clockToleranceSec,
         requiredClaims: ['exp', 'sub'],
+        currentDate: new Date(nowMs),
       }
       const { payload } =
         this.key instanceof Uint8Array ? await jwtVerify(token, this.key, options) : await jwtVerify(token, this.key, options)

@@ -1,7 +1,8 @@
+import type { TSchema } from '@sinclair/typebox'
 import { Elysia, t } from 'elysia'
-import { callerContext } from '../auth/plugin'
+import { callerContext, scopeGuard } from '../auth/plugin'
 import { SCOPE_ADMIN, type Authenticator } from '../auth/model'
-import { hasScope, requireScope } from '../auth/service'
+import { hasScope } from '../auth/service'
 import { ApiError, commonErrors, errorResponse } from '../http/errors'
 import {
   AchievementCodeParams,
@@ -20,6 +21,8 @@ const writeErrors = { ...commonErrors, 401: unauthorized, 403: errorResponse('To
 // Reads have no body: no 400/413/415.
 const readErrors = { 401: unauthorized, 422: commonErrors[422], 503: commonErrors[503] }
 
+const described = <T extends TSchema>(schema: T, description: string): T => ({ ...schema, description })
+
 /** A path code that no achievement can have is answered like an unknown one, before any validation. */
 function rejectImpossibleCode({ params }: { params: Record<string, unknown> }): void {
   if (!isAchievementCode(params.code)) throw new ApiError(404, 'achievement_not_found', ACHIEVEMENT_NOT_FOUND)
@@ -31,15 +34,13 @@ export function catalogRoutes(deps: { catalog: CatalogService; authenticator: Au
     .use(callerContext(authenticator))
     .post(
       '',
-      async ({ body, caller, status }) => {
-        requireScope(authenticator, caller, SCOPE_ADMIN)
-        return status(201, await catalog.create(body))
-      },
+      async ({ body, status }) => status(201, await catalog.create(body)),
       {
+        transform: scopeGuard(authenticator, SCOPE_ADMIN),
         body: AchievementCreate,
         // Bodies are parsed by the global json-body hook; naming 'json' documents the media type in OpenAPI.
         parse: 'json',
-        response: { 201: AchievementResponse, 409: errorResponse('`Achievement code already exists` (code `duplicate_code`)'), ...writeErrors },
+        response: { 201: described(AchievementResponse, 'The stored achievement (never masked)'), 409: errorResponse('`Achievement code already exists` (code `duplicate_code`)'), ...writeErrors },
         detail: { summary: 'Create an achievement definition', description: 'Needs the achievements:admin scope when auth is on.' },
       },
     )
@@ -52,7 +53,7 @@ export function catalogRoutes(deps: { catalog: CatalogService; authenticator: Au
         ),
       {
         query: ListAchievementsQuery,
-        response: { 200: t.Array(AchievementResponse), ...readErrors },
+        response: { 200: t.Array(AchievementResponse, { description: 'A page of achievements, newest first' }), ...readErrors },
         detail: {
           summary: 'List achievement definitions',
           description: 'Newest first, ties by code. Secret ones are masked unless the caller is admin or `user_id` unlocked them.',
@@ -66,22 +67,19 @@ export function catalogRoutes(deps: { catalog: CatalogService; authenticator: Au
         params: AchievementCodeParams,
         transform: rejectImpossibleCode,
         query: GetAchievementQuery,
-        response: { 200: AchievementResponse, 404: notFound, ...readErrors },
+        response: { 200: described(AchievementResponse, 'The achievement, masked if secret'), 404: notFound, ...readErrors },
         detail: { summary: 'Get one achievement definition' },
       },
     )
     .patch(
       '/:code',
-      async ({ params, body, caller }) => {
-        requireScope(authenticator, caller, SCOPE_ADMIN)
-        return catalog.update(params.code, body)
-      },
+      ({ params, body }) => catalog.update(params.code, body),
       {
         params: AchievementCodeParams,
-        transform: rejectImpossibleCode,
+        transform: [scopeGuard(authenticator, SCOPE_ADMIN), rejectImpossibleCode],
         body: AchievementUpdate,
         parse: 'json',
-        response: { 200: AchievementResponse, 404: notFound, ...writeErrors },
+        response: { 200: described(AchievementResponse, 'The updated achievement (never masked)'), 404: notFound, ...writeErrors },
         detail: {
           summary: 'Update an achievement definition',
           description: '`{}` is a no-op. `points` applies to future unlocks; `progress_target` from the next progress post.',

@@ -44,6 +44,8 @@ export interface Config {
   leaderboardKey: string
   port: number
   maxBodyBytes: number
+  /** How long Idempotency-Keys and their responses are kept (the contract says at least 24 h). */
+  idempotencyRetentionHours: number
   jwt: JwtConfig | null
   authDisabled: boolean
   production: boolean
@@ -205,6 +207,7 @@ export function loadConfig(env: Env = process.env): Config {
     leaderboardKey,
     port: integer(env, 'PORT', 8011, 0, 65535),
     maxBodyBytes: integer(env, 'ACHIEVEMENT_MAX_BODY_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+    idempotencyRetentionHours: integer(env, 'ACHIEVEMENT_IDEMPOTENCY_RETENTION_HOURS', 24, 24, 24 * 365),
     jwt: jwtConfig,
     authDisabled: jwtConfig === null,
     production,

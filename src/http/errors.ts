@@ -134,7 +134,8 @@ export function errorHandler(options: ErrorHandlerOptions) {
       case 'INVALID_FILE_TYPE':
         return json(400, { detail: 'Bad request', code: 'bad_request' })
     }
-    if (error instanceof StorageUnavailableError || isStorageUnavailable(error)) {
+    // Drizzle wraps driver errors (DrizzleQueryError); the connection/timeout code is on the cause.
+    if (error instanceof StorageUnavailableError || isStorageUnavailable(error) || isStorageUnavailable(cause)) {
       return json(503, { detail: 'Database unavailable, retry shortly', code: 'service_unavailable' }, { 'retry-after': '1' })
     }
     options.onUnexpected(error, request)

@@ -33,13 +33,37 @@ export function jsonBody(maxBytes: number) {
     } catch {
       throw new ApiError(400, 'malformed_json', 'Malformed JSON in request body')
     }
-    // Every body of this API is an object. Checked here because validation sees the value only after Elysia
-    // has filled in defaults, which turns null or [] into a list of "missing property" errors.
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw unprocessable('Validation failed: / Expected object', [{ path: '/', message: 'Expected object' }])
-    }
+    const problem = shapeProblem(parsed)
+    if (problem) throw unprocessable(`Validation failed: ${problem.path} ${problem.message}`, [problem])
     return parsed
   })
+}
+
+/** Deeper bodies are refused before validation, whose error reporting recurses (a stack overflow is a 500). */
+export const MAX_JSON_DEPTH = 32
+
+/**
+ * What no body of this API may be, checked before validation:
+ * - not an object (validation sees the value only after Elysia has filled in defaults, which turns null or []
+ *   into a list of "missing property" errors);
+ * - nested deeper than MAX_JSON_DEPTH;
+ * - holding a `__proto__` key: Elysia's copy of the body turns it into the object's prototype, so it would
+ *   slip past the unknown-field check.
+ */
+export function shapeProblem(root: unknown): { path: string; message: string } | null {
+  if (typeof root !== 'object' || root === null || Array.isArray(root)) return { path: '/', message: 'Expected object' }
+  const pending: { value: unknown; path: string; depth: number }[] = [{ value: root, path: '', depth: 1 }]
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const { value, path, depth } = next
+    if (typeof value !== 'object' || value === null) continue
+    if (depth > MAX_JSON_DEPTH) return { path: path || '/', message: `Expected at most ${MAX_JSON_DEPTH} levels of nesting` }
+    const entries = Array.isArray(value) ? value.entries() : Object.entries(value)
+    for (const [key, child] of entries) {
+      if (key === '__proto__') return { path: `${path}/__proto__`, message: 'Unexpected property' }
+      pending.push({ value: child, path: `${path}/${key}`, depth: depth + 1 })
+    }
+  }
+  return null
 }
 
 function tooLarge(maxBytes: number): ApiError {

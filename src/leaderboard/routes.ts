@@ -7,11 +7,10 @@ export function leaderboardRoutes(deps: { leaderboard: LeaderboardService }) {
   const { leaderboard } = deps
   return new Elysia({ prefix: '/leaderboard', tags: ['leaderboard'] }).get(
     '/',
-    ({ query }) => {
+    async ({ query }) => {
       const limit = query.limit ?? DEFAULT_PAGE_SIZE
-      return query.around_user !== undefined
-        ? leaderboard.read({ limit, aroundUser: query.around_user })
-        : leaderboard.read({ limit, offset: query.offset ?? 0 })
+      if (query.around_user !== undefined) return await leaderboard.read({ limit, aroundUser: query.around_user })
+      return await leaderboard.read({ limit, offset: query.offset ?? 0 })
     },
     {
       query: LeaderboardQuery,

@@ -1,7 +1,7 @@
 import { Elysia } from 'elysia'
 import { SCOPE_ADMIN, SCOPE_PROGRESS, type Authenticator } from '../auth/model'
-import { callerContext } from '../auth/plugin'
-import { hasScope, idempotencyScope, requireScope } from '../auth/service'
+import { callerContext, scopeGuard } from '../auth/plugin'
+import { hasScope, idempotencyScope } from '../auth/service'
 import { ErrorBody, commonErrors } from '../http/errors'
 import { enforceRateLimit } from '../ratelimit/guard'
 import type { RateLimiter } from '../ratelimit/model'
@@ -21,7 +21,6 @@ export function progressRoutes(deps: {
     .post(
       '/:user_id/progress',
       async ({ params, body, request, caller, set }) => {
-        requireScope(authenticator, caller, SCOPE_PROGRESS)
         await enforceRateLimit(rateLimiter, params.user_id, caller)
         const reply = await progress.submit({
           userId: params.user_id,
@@ -34,6 +33,7 @@ export function progressRoutes(deps: {
         return reply.body
       },
       {
+        transform: scopeGuard(authenticator, SCOPE_PROGRESS),
         params: UserParams,
         body: ProgressRequest,
         response: {

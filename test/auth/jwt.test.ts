@@ -142,6 +142,27 @@ describe('JwtAuthenticator with an HS256 secret', () => {
   })
 })
 
+describe('verified-token cache', () => {
+  test('a token verified once is remembered, but never past its expiry', async () => {
+    let now = Date.now()
+    const auth = new JwtAuthenticator({ secret: TEST_JWT_SECRET, now: () => now })
+    const header = bearer(await signToken({ sub: 'game-server-1' }, { issuer: null, audience: null, expiresInSec: 60 }))
+    const first = await auth.authenticate(header)
+    expect(await auth.authenticate(header)).toBe(first) // the remembered caller
+    now += 61_000 + 30_000 // past exp and the clock tolerance
+    const error = await rejection(auth, header)
+    expect(error.status).toBe(401)
+    expect(error.detail).toContain('expired')
+  })
+
+  test('a rejected token is not remembered', async () => {
+    const auth = new JwtAuthenticator({ secret: TEST_JWT_SECRET, audience: 'a' })
+    const header = bearer(await signToken({ sub: 'x' }, { audience: 'b' }))
+    expect((await rejection(auth, header)).status).toBe(401)
+    expect((await rejection(auth, header)).status).toBe(401)
+  })
+})
+
 describe('parsing helpers', () => {
   test('parseScopes splits the space-separated scope claim', () => {
     expect([...parseScopes('a  b c')!]).toEqual(['a', 'b', 'c'])

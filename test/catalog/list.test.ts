@@ -6,16 +6,16 @@ const codes = (body: { code: string }[]) => body.map((row) => row.code)
 for (const dialect of DIALECTS) {
   describe(`catalog list (${dialect})`, () => {
     let svc: TestService
-    // Created at three instants; `b-tie`, `a-tie`, `c-tie` share one, so only the code can order them.
-    const expectedOrder = ['newest', 'a-tie', 'b-tie', 'c-tie', 'oldest-2', 'oldest-1']
+    // Created at three instants, in an order unlike the codes': within one instant only the code can order them.
+    const expectedOrder = ['newest', 'a-tie', 'b-tie', 'c-tie', 'oldest-1', 'oldest-2']
 
     beforeAll(async () => {
       svc = await startTestService(dialect)
       const create = (code: string, category: string | null) =>
         svc.call('POST', '/achievements', { code, title: code, description: '', category })
       setSystemTime(new Date('2026-01-01T00:00:00.000Z'))
-      await create('oldest-1', 'combat')
       await create('oldest-2', 'combat')
+      await create('oldest-1', 'combat')
       setSystemTime(new Date('2026-01-02T00:00:00.000Z'))
       await create('b-tie', 'explore')
       await create('c-tie', null)
@@ -55,9 +55,9 @@ for (const dialect of DIALECTS) {
     })
 
     test('category filter returns only that category, in the same order, and pages within it', async () => {
-      expect(codes((await svc.call('GET', '/achievements?category=combat')).body)).toEqual(['a-tie', 'oldest-2', 'oldest-1'])
+      expect(codes((await svc.call('GET', '/achievements?category=combat')).body)).toEqual(['a-tie', 'oldest-1', 'oldest-2'])
       expect(codes((await svc.call('GET', '/achievements?category=explore')).body)).toEqual(['newest', 'b-tie'])
-      expect(codes((await svc.call('GET', '/achievements?category=combat&skip=1&limit=1')).body)).toEqual(['oldest-2'])
+      expect(codes((await svc.call('GET', '/achievements?category=combat&skip=1&limit=1')).body)).toEqual(['oldest-1'])
       expect((await svc.call('GET', '/achievements?category=unknown')).body).toEqual([])
     })
 

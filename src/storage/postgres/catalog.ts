@@ -8,7 +8,10 @@ export const CATALOG_CHANNEL = 'achievement_catalog'
 const UNIQUE_VIOLATION = '23505'
 
 function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === UNIQUE_VIOLATION
+  if (typeof error !== 'object' || error === null) return false
+  // Drizzle wraps the driver's error in a DrizzleQueryError; the SQLSTATE is on its cause.
+  const { code, cause } = error as { code?: unknown; cause?: { code?: unknown } }
+  return code === UNIQUE_VIOLATION || cause?.code === UNIQUE_VIOLATION
 }
 
 export class PostgresCatalogStore implements CatalogStore {

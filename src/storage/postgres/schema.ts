@@ -57,8 +57,9 @@ export const userAchievements = pgTable(
     updatedAt: ts('updated_at').notNull(),
   },
   (table) => [
+    // No index on updated_at: every progress post changes it, and an indexed column would make each update
+    // write new index entries (no HOT update). A player's rows are found by the primary key's prefix.
     primaryKey({ columns: [table.userId, table.achievementId] }),
-    index('user_achievements_recent_idx').on(table.userId, table.updatedAt.desc()),
     index('user_achievements_unlocked_idx').on(table.achievementId).where(sql`${table.isCompleted}`),
   ],
 )
@@ -123,7 +124,7 @@ export const notificationOutbox = pgTable(
     starTokensAwarded: integer('star_tokens_awarded').notNull(),
     /** The progress request's metadata, stored with the unlock event. */
     metadata: jsonb('metadata'),
-    /** pending | delivered | parked | suppressed (notify=false, or no notification service) */
+    /** pending | delivered | parked | suppressed (notify=false). Without a notification service entries stay pending. */
     status: text('status').notNull(),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: ts('next_attempt_at').notNull(),
@@ -136,5 +137,6 @@ export const notificationOutbox = pgTable(
   (table) => [
     uniqueIndex('notification_outbox_unlock_key').on(table.userId, table.achievementId),
     index('notification_outbox_due_idx').on(table.nextAttemptAt).where(sql`${table.status} = 'pending'`),
+    index('notification_outbox_parked_idx').on(table.createdAt).where(sql`${table.status} = 'parked'`),
   ],
 )

@@ -46,7 +46,6 @@ export const userAchievements = sqliteTable(
   },
   (table) => [
     primaryKey({ columns: [table.userId, table.achievementId] }),
-    index('user_achievements_recent_idx').on(table.userId, sql`${table.updatedAt} desc`),
     index('user_achievements_unlocked_idx').on(table.achievementId).where(sql`${table.isCompleted} = 1`),
   ],
 )
@@ -119,5 +118,6 @@ export const notificationOutbox = sqliteTable(
   (table) => [
     uniqueIndex('notification_outbox_unlock_key').on(table.userId, table.achievementId),
     index('notification_outbox_due_idx').on(table.nextAttemptAt).where(sql`${table.status} = 'pending'`),
+    index('notification_outbox_parked_idx').on(table.createdAt).where(sql`${table.status} = 'parked'`),
   ],
 )

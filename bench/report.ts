@@ -1,0 +1,130 @@
+import type { CpuUse } from './cpu'
+import type { LoadResult } from './load'
+
+export interface Target {
+  /** Minimum ratio of req/s to the baseline's. */
+  minRatio?: number
+  maxP99Ms?: number
+  zeroErrors?: boolean
+}
+
+export interface RunRecord {
+  name: string
+  /** What the numbers are: the service, or a baseline the service is compared with. */
+  role: 'service' | 'baseline'
+  /** Name of the baseline run this one is compared with. */
+  baseline?: string
+  target?: Target
+  result: LoadResult
+  cpu: CpuUse
+  /** Highest service VmRSS seen during the run (MB). */
+  rssMaxMb?: number
+  note?: string
+  /** Busy cores just before the run (the machine should be idle). */
+  busyBeforeCores?: number
+}
+
+/** CPU used by processes outside the bench during a run, above which its numbers are flagged as disturbed. */
+export const DISTURBED_OTHER_CORES = 0.25
+
+export const disturbed = (run: RunRecord) => (run.cpu.groups.other ?? 0) > DISTURBED_OTHER_CORES
+
+export interface Check {
+  name: string
+  ok: boolean
+  detail: string
+}
+
+export interface TargetOutcome {
+  name: string
+  value: string
+  target: string
+  met: boolean
+}
+
+export const totalErrors = (result: LoadResult) => result.errors + result.non2xx
+
+export function ratioOf(run: RunRecord, runs: RunRecord[]): number | null {
+  const baseline = runs.find((other) => other.name === run.baseline)
+  if (!baseline || baseline.result.perSecond === 0) return null
+  return Math.round((run.result.perSecond / baseline.result.perSecond) * 100) / 100
+}
+
+export function evaluateTargets(runs: RunRecord[], rssMaxMb: number | null, rssLimitMb: number | null): TargetOutcome[] {
+  const outcomes: TargetOutcome[] = []
+  for (const run of runs) {
+    const { target } = run
+    if (!target) continue
+    if (target.minRatio !== undefined) {
+      const ratio = ratioOf(run, runs)
+      outcomes.push({
+        name: `${run.name}: req/s vs ${run.baseline}`,
+        value: ratio === null ? 'n/a' : `${ratio}×`,
+        target: `≥ ${target.minRatio}×`,
+        met: ratio !== null && ratio >= target.minRatio,
+      })
+    }
+    if (target.maxP99Ms !== undefined) {
+      outcomes.push({
+        name: `${run.name}: p99`,
+        value: `${run.result.latencyMs.p99} ms`,
+        target: `≤ ${target.maxP99Ms} ms`,
+        met: run.result.latencyMs.p99 <= target.maxP99Ms,
+      })
+    }
+    if (target.zeroErrors) {
+      outcomes.push({ name: `${run.name}: errors`, value: String(totalErrors(run.result)), target: '0', met: totalErrors(run.result) === 0 })
+    }
+  }
+  if (rssMaxMb !== null && rssLimitMb !== null) {
+    outcomes.push({ name: 'service max RSS', value: `${rssMaxMb.toFixed(0)} MB`, target: `< ${rssLimitMb} MB`, met: rssMaxMb < rssLimitMb })
+  }
+  return outcomes
+}
+
+const pad = (text: string, width: number, right = false) => (right ? text.padStart(width) : text.padEnd(width))
+const number = (value: number) => value.toLocaleString('en-US')
+
+export function formatTable(runs: RunRecord[]): string {
+  const header = ['run', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'vs baseline', 'RSS MB', '']
+  const rows = runs.map((run) => {
+    const ratio = ratioOf(run, runs)
+    const errors = totalErrors(run.result)
+    const non2xx = run.result.non2xx > 0 ? ` (${run.result.non2xx} non-2xx)` : ''
+    return [
+      run.name,
+      number(run.result.perSecond),
+      run.result.latencyMs.p50.toFixed(2),
+      run.result.latencyMs.p99.toFixed(2),
+      `${errors}${non2xx}`,
+      ratio === null ? (run.role === 'baseline' ? '(baseline)' : '') : `${ratio.toFixed(2)}× ${run.baseline}`,
+      run.rssMaxMb === undefined ? '' : run.rssMaxMb.toFixed(0),
+      disturbed(run) ? `disturbed (other work ${run.cpu.groups.other!.toFixed(2)} cores)` : '',
+    ]
+  })
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)))
+  const line = (cells: string[]) => cells.map((cell, column) => pad(cell, widths[column]!, column > 0 && column < 5)).join('  ')
+  return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n')
+}
+
+export function formatCpu(runs: RunRecord[], cores: number): string {
+  const groups = ['service', 'postgres', 'redis', 'stub', 'bare', 'load', 'runner', 'other']
+  const present = groups.filter((group) => runs.some((run) => (run.cpu.groups[group] ?? 0) > 0))
+  const header = ['cpu (cores)', ...present, 'busy']
+  const rows = runs.map((run) => [
+    run.name,
+    ...present.map((group) => (run.cpu.groups[group] ?? 0).toFixed(2)),
+    `${run.cpu.busyCores.toFixed(2)}/${cores}`,
+  ])
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)))
+  const line = (cells: string[]) => cells.map((cell, column) => pad(cell, widths[column]!, column > 0)).join('  ')
+  return [line(header), ...rows.map(line)].join('\n')
+}
+
+export function formatTargets(outcomes: TargetOutcome[]): string {
+  return outcomes.map((o) => `  [${o.met ? 'met ' : 'MISS'}] ${o.name}: ${o.value} (target ${o.target})`).join('\n')
+}
+
+export function formatChecks(checks: Check[]): string {
+  return checks.map((c) => `  [${c.ok ? ' ok ' : 'FAIL'}] ${c.name}: ${c.detail}`).join('\n')
+}

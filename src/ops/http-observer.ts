@@ -1,0 +1,96 @@
+import { Elysia, StatusMap } from 'elysia'
+import type { Logger } from './logger'
+import type { Counter, Histogram, MetricsRegistry } from './metrics'
+import { REQUEST_ID_HEADER, resolveRequestId } from './request-id'
+
+/** Route label of requests that matched no route (raw paths would make label values unbounded). */
+export const UNMATCHED_ROUTE = 'unmatched'
+
+/** Probes and scrapes are logged at debug, so that they do not drown the access log. */
+const QUIET_ROUTES = new Set(['/health', '/ready', '/metrics'])
+
+const LATENCY_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+export interface HttpMetrics {
+  requests: Counter
+  duration: Histogram
+}
+
+export function registerHttpMetrics(registry: MetricsRegistry): HttpMetrics {
+  return {
+    requests: registry.counter('http_requests_total', 'HTTP requests answered, by method, route template and status', [
+      'method',
+      'route',
+      'status',
+    ]),
+    duration: registry.histogram(
+      'http_request_duration_seconds',
+      'Time from receiving a request to its response, by method, route template and status',
+      ['method', 'route', 'status'],
+      LATENCY_BUCKETS_SECONDS,
+    ),
+  }
+}
+
+interface RequestRecord {
+  id: string
+  startedAt: number
+  route: string | undefined
+  status: number | undefined
+}
+
+// Keyed by the Request object Elysia hands to every hook and handler; dropped with the request.
+const records = new WeakMap<Request, RequestRecord>()
+
+/** The request id assigned to a request (for log lines written while it is handled). */
+export function requestIdOf(request: Request): string | undefined {
+  return records.get(request)?.id
+}
+
+function numericStatus(status: unknown): number {
+  if (typeof status === 'number') return status
+  if (typeof status === 'string' && status in StatusMap) return StatusMap[status as keyof typeof StatusMap]
+  return 200
+}
+
+/**
+ * Per request: an id (the caller's valid X-Request-Id or a new one) echoed in the X-Request-Id response header,
+ * request metrics labelled by route template and status, and one access log line. Register before the routes.
+ */
+export function httpObserver(deps: { logger: Logger; metrics: HttpMetrics }) {
+  const { logger, metrics } = deps
+  return new Elysia({ name: 'http-observer' })
+    .onRequest(({ request, set }) => {
+      const id = resolveRequestId(request.headers.get(REQUEST_ID_HEADER))
+      records.set(request, { id, startedAt: performance.now(), route: undefined, status: undefined })
+      set.headers[REQUEST_ID_HEADER] = id
+    })
+    .mapResponse({ as: 'global' }, ({ request, route, set, responseValue }) => {
+      // Runs for handler results and for the error handler's responses (whose status set.status may not show).
+      const record = records.get(request)
+      if (!record) return
+      record.route = route
+      record.status = responseValue instanceof Response ? responseValue.status : numericStatus(set.status)
+    })
+    .onAfterResponse({ as: 'global' }, (context) => {
+      const { request, route, set } = context
+      const record = records.get(request)
+      if (!record) return
+      const code = (context as { code?: unknown }).code
+      const status = record.status ?? (code === 'NOT_FOUND' ? 404 : numericStatus(set.status))
+      const template = route || record.route || UNMATCHED_ROUTE
+      const seconds = (performance.now() - record.startedAt) / 1000
+      const labels = { method: request.method, route: template, status }
+      metrics.requests.inc(labels)
+      metrics.duration.observe(labels, seconds)
+      const line = {
+        requestId: record.id,
+        method: request.method,
+        route: template,
+        status,
+        durationMs: Math.round(seconds * 10_000) / 10,
+      }
+      if (QUIET_ROUTES.has(template)) logger.debug('request', line)
+      else logger.info('request', line)
+    })
+}

@@ -1,0 +1,171 @@
+import { StorageUnavailableError } from '../storage/errors'
+import type { ProgressOutcome, Storage } from '../storage/port'
+import { CircuitBreaker, type CircuitState } from './circuit-breaker'
+
+export interface StorageGuardOptions {
+  /** Longest wait for one database call on the request path (progress, idempotency, ranks, reads). */
+  callTimeoutMs: number
+  /** Longest wait for the calls that scan (catalog reloads, rarity, leaderboard rebuild chunks, outbox). */
+  slowCallTimeoutMs: number
+  /** After the database failed, calls fail at once for this long; then one probe at a time. */
+  cooldownMs: number
+}
+
+export const DEFAULT_STORAGE_GUARD_OPTIONS: StorageGuardOptions = { callTimeoutMs: 1_000, slowCallTimeoutMs: 5_000, cooldownMs: 1_000 }
+
+/** Calls allowed the slow timeout, by store. */
+const SLOW_CALLS: Record<string, ReadonlySet<string>> = {
+  catalog: new Set(['all', 'rarity', 'list']),
+  scores: new Set(['scan', 'page', 'count']),
+  outbox: new Set(['claimDue', 'stats', 'forUser', 'markDelivered', 'markFailed']),
+  idempotency: new Set(['prune']),
+  progress: new Set(['userAchievements']),
+}
+
+// Connection-level failures: the database (or the way to it) is down, not the statement. Query-level errors
+// (a statement or lock timeout, a deadlock, a constraint) mean the database answered and leave the circuit closed.
+const CONNECTION_CODES = new Set([
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_DESTROYED',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now (starting up, shutting down, in recovery)
+  '53300', // too_many_connections
+])
+
+export class StorageCallTimeoutError extends StorageUnavailableError {}
+
+/** True when the error says the database could not be reached (Drizzle puts the driver's error in `cause`). */
+export function isConnectionFailure(error: unknown, depth = 0): boolean {
+  if (error instanceof StorageCallTimeoutError) return true
+  if (typeof error !== 'object' || error === null || depth > 3) return false
+  const { code, cause } = error as { code?: unknown; cause?: unknown }
+  if (typeof code === 'string' && (CONNECTION_CODES.has(code) || code.startsWith('08'))) return true
+  return isConnectionFailure(cause, depth + 1)
+}
+
+export type StorageFailureKind = 'timeout' | 'connection' | 'rejected'
+
+export interface StorageGuardObserver {
+  failure(kind: StorageFailureKind, operation: string): void
+}
+
+export interface GuardedStorage extends Storage {
+  /** The circuit's state (metrics, tests). */
+  readonly circuit: { readonly state: CircuitState; readonly trips: number }
+}
+
+/**
+ * Wraps every storage call with a deadline and a circuit breaker, so that a database that is down or stalled
+ * gives a StorageUnavailableError (a 503 with Retry-After) within about a second instead of requests queueing
+ * on the pool until their clients give up. A call that misses its deadline is abandoned, not cancelled: it
+ * may still complete later (which is why a 503 on a write means "unknown outcome": retry with the same
+ * Idempotency-Key). ping() always reaches the database (readiness), and its answer moves the circuit too.
+ */
+export function guardStorage(
+  storage: Storage,
+  options: StorageGuardOptions = DEFAULT_STORAGE_GUARD_OPTIONS,
+  observer: StorageGuardObserver = { failure() {} },
+): GuardedStorage {
+  const breaker = new CircuitBreaker(options.cooldownMs)
+
+  async function guarded<T>(operation: string, timeoutMs: number, call: () => Promise<T>, bypass = false): Promise<T> {
+    const admission = bypass ? 'pass' : breaker.admit()
+    if (admission === 'reject') {
+      observer.failure('rejected', operation)
+      throw new StorageUnavailableError('database unavailable (failing fast after recent failures)')
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined
+    let started: Promise<T> | undefined
+    try {
+      started = call()
+      const result = await Promise.race([
+        started,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new StorageCallTimeoutError(`database call ${operation} timed out after ${timeoutMs} ms`)), timeoutMs)
+        }),
+      ])
+      const failure = batchFailure(result)
+      if (failure) record(operation, failure)
+      else breaker.succeeded()
+      return result
+    } catch (error) {
+      if (error instanceof StorageCallTimeoutError) started?.catch(() => {}) // abandoned; may still settle
+      record(operation, error)
+      throw error
+    } finally {
+      clearTimeout(timer)
+      breaker.released(admission)
+    }
+  }
+
+  function record(operation: string, error: unknown): void {
+    if (isConnectionFailure(error)) {
+      breaker.failed()
+      observer.failure(error instanceof StorageCallTimeoutError ? 'timeout' : 'connection', operation)
+    } else {
+      // The database answered (with an error about this statement): it is up.
+      breaker.succeeded()
+    }
+  }
+
+  function guardStore<T extends object>(storeName: string, store: T): T {
+    const slow = SLOW_CALLS[storeName] ?? new Set<string>()
+    const wrapped = new Map<PropertyKey, unknown>()
+    return new Proxy(store, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver)
+        if (typeof value !== 'function' || typeof property !== 'string') return value
+        let wrapper = wrapped.get(property)
+        if (!wrapper) {
+          const operation = `${storeName}.${property}`
+          const timeoutMs = slow.has(property) ? options.slowCallTimeoutMs : options.callTimeoutMs
+          wrapper = (...args: unknown[]) => guarded(operation, timeoutMs, () => Promise.resolve(value.apply(target, args)))
+          wrapped.set(property, wrapper)
+        }
+        return wrapper
+      },
+    })
+  }
+
+  return {
+    dialect: storage.dialect,
+    catalog: guardStore('catalog', storage.catalog),
+    progress: guardStore('progress', storage.progress),
+    idempotency: guardStore('idempotency', storage.idempotency),
+    outbox: guardStore('outbox', storage.outbox),
+    scores: guardStore('scores', storage.scores),
+    ping: () => guarded('ping', options.callTimeoutMs, () => storage.ping(), true),
+    onCatalogChange: (listener) => storage.onCatalogChange(listener),
+    close: () => storage.close(),
+    circuit: {
+      get state() {
+        return breaker.state
+      },
+      get trips() {
+        return breaker.trips
+      },
+    },
+  }
+}
+
+/** ProgressStore.applyBatch reports a failed batch as outcomes, not as a throw. */
+function batchFailure(result: unknown): unknown {
+  if (!Array.isArray(result)) return null
+  for (const item of result as unknown[]) {
+    const outcome = item as Partial<ProgressOutcome> | null
+    if (outcome && typeof outcome === 'object' && outcome.ok === false && isConnectionFailure((outcome as { error: unknown }).error)) {
+      return (outcome as { error: unknown }).error
+    }
+  }
+  return null
+}
