@@ -1,5 +1,8 @@
 /** Command-line flags and environment of `bun run bench`. */
 
+export const PHASES = ['progress', 'pgbench', 'leaderboard', 'bare'] as const
+export type Phase = (typeof PHASES)[number]
+
 export interface BenchOptions {
   quick: boolean
   /** Run the progress mix against the embedded SQLite mode instead of the Postgres suite. */
@@ -19,6 +22,8 @@ export interface BenchOptions {
   pgbenchJobs: number
   /** Before each measured phase, wait up to this long for the machine to be idle (other work distorts numbers). */
   quietWaitSec: number
+  /** Phases to run (default all): progress, pgbench, leaderboard, bare. */
+  only: Set<Phase>
   /** Source tree whose src/main.ts is benchmarked (default: this one), e.g. an instrumented copy or another worktree. */
   serviceDir: string | null
   /** Admin URL of the Postgres server the bench database is created on. */
@@ -28,7 +33,7 @@ export interface BenchOptions {
 
 export const USAGE = `usage: bun run bench [--quick] [--sqlite] [--profile] [--notify] [--keep]
                      [--players=N] [--duration=SEC] [--warmup=SEC] [--connections=N] [--threads=N] [--jobs=N]
-                     [--quiet-wait=SEC]
+                     [--quiet-wait=SEC] [--only=progress,pgbench,leaderboard,bare]
 env: BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres)
      BENCH_REDIS_URL    (default redis://127.0.0.1:6379)
      BENCH_SERVICE_DIR  (default: this checkout) tree whose src/main.ts is started`
@@ -50,7 +55,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
   }
   const known = new Set(['quick', 'sqlite', 'profile', 'keep', 'notify', 'help'])
   for (const flag of flags) if (!known.has(flag)) throw new Error(`unknown flag --${flag}\n${USAGE}`)
-  const knownValues = new Set(['players', 'duration', 'warmup', 'connections', 'threads', 'jobs', 'quiet-wait'])
+  const knownValues = new Set(['players', 'duration', 'warmup', 'connections', 'threads', 'jobs', 'quiet-wait', 'only'])
   for (const name of values.keys()) if (!knownValues.has(name)) throw new Error(`unknown option --${name}\n${USAGE}`)
   if (flags.has('help')) {
     console.log(USAGE)
@@ -58,6 +63,14 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
   }
 
   const quick = flags.has('quick')
+  const only = new Set<Phase>(PHASES)
+  if (values.has('only')) {
+    only.clear()
+    for (const name of values.get('only')!.split(',')) {
+      if (!(PHASES as readonly string[]).includes(name)) throw new Error(`--only takes ${PHASES.join(', ')}; got "${name}"`)
+      only.add(name as Phase)
+    }
+  }
   const value = (name: string, fallback: number) => (values.has(name) ? positive(`--${name}`, values.get(name)!) : fallback)
   return {
     quick,
@@ -73,6 +86,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     wrkThreads: value('threads', 2),
     pgbenchJobs: value('jobs', 2),
     quietWaitSec: values.get('quiet-wait') === '0' ? 0 : value('quiet-wait', quick ? 0 : 30),
+    only,
     serviceDir: env.BENCH_SERVICE_DIR ?? null,
     postgresUrl: env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     redisUrl: env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',

@@ -70,7 +70,9 @@ export async function seedPostgres(url: string, players: number, achievements: n
       CROSS JOIN achievements a
       CROSS JOIN LATERAL (
         SELECT LEAST(a.progress_target, 1 + floor(random() * a.progress_target * 1.3)::int) AS v,
-               now() - random() * interval '30 days' AS at, random() AS pick
+               now() - random() * interval '30 days' AS at, random() AS pick,
+               -- Naming p keeps this per (player, achievement): otherwise the planner may compute it once per achievement.
+               p AS player
       ) x
       WHERE x.pick < ${SEED_PROGRESS_SHARE}`)
     await sql.unsafe(`
@@ -115,11 +117,15 @@ export async function seedPostgres(url: string, players: number, achievements: n
  * baseline sees the same table sizes without touching the rows the service and the Redis board hold.
  */
 async function prepareBaselineTables(sql: Sql): Promise<void> {
-  await sql.unsafe(`CREATE TABLE baseline_user_achievements (LIKE user_achievements INCLUDING ALL)`)
+  for (const table of ['user_achievements', 'user_scores']) {
+    const copy = `baseline_${table}`
+    await sql.unsafe(`CREATE TABLE ${copy} (LIKE ${table} INCLUDING ALL)`)
+    // LIKE copies columns, defaults and indexes but not storage parameters (e.g. the migrations' fillfactor).
+    const [row] = await sql.unsafe<{ reloptions: string[] | null }[]>(`SELECT reloptions FROM pg_class WHERE oid = '${table}'::regclass`)
+    if (row?.reloptions?.length) await sql.unsafe(`ALTER TABLE ${copy} SET (${row.reloptions.join(', ')})`)
+    await sql.unsafe(`INSERT INTO ${copy} SELECT * FROM ${table}`)
+  }
   await sql.unsafe(`ALTER TABLE baseline_user_achievements ADD FOREIGN KEY (achievement_id) REFERENCES achievements (id)`)
-  await sql.unsafe(`INSERT INTO baseline_user_achievements SELECT * FROM user_achievements`)
-  await sql.unsafe(`CREATE TABLE baseline_user_scores (LIKE user_scores INCLUDING ALL)`)
-  await sql.unsafe(`INSERT INTO baseline_user_scores SELECT * FROM user_scores`)
 }
 
 /** Flushes dirty pages before a measured phase, so a checkpoint does not land in one phase and not another. */

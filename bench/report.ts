@@ -55,7 +55,8 @@ export function evaluateTargets(runs: RunRecord[], rssMaxMb: number | null, rssL
   for (const run of runs) {
     const { target } = run
     if (!target) continue
-    if (target.minRatio !== undefined) {
+    // A baseline left out with --only: no ratio to judge.
+    if (target.minRatio !== undefined && runs.some((other) => other.name === run.baseline)) {
       const ratio = ratioOf(run, runs)
       outcomes.push({
         name: `${run.name}: req/s vs ${run.baseline}`,

@@ -147,7 +147,8 @@ function wrkEnv(stage: Stage, label: string, extra: Record<string, string> = {})
     BENCH_LUA_DIR: LUA_DIR,
     BENCH_PLAYERS: String(stage.options.players),
     BENCH_ACHIEVEMENTS: String(stage.options.achievements),
-    BENCH_RUN_ID: `${stage.runId}-${label}`,
+    // Part of the Idempotency-Keys the progress script sends: visible ASCII only.
+    BENCH_RUN_ID: `${stage.runId}-${label.replace(/[^A-Za-z0-9]+/g, '-')}`,
     BENCH_SEED: String(seedCounter++),
     ...extra,
   }
@@ -156,7 +157,6 @@ function wrkEnv(stage: Stage, label: string, extra: Record<string, string> = {})
 /** Warm-up, then a measured wrk run with CPU accounting and the service's RSS attributed to it. */
 /** Waits for the machine to be idle before a measured phase (bounded by --quiet-wait); returns the busy cores. */
 async function quiet(stage: Stage): Promise<number> {
-  if (stage.options.quietWaitSec === 0) return CpuMeter.between(stage.meter.snapshot(), (await Bun.sleep(200), stage.meter.snapshot()), cpus().length).busyCores
   const busy = await waitForQuiet(stage.meter, stage.options.quietWaitSec * 1_000, 0.3, cpus().length)
   if (busy > 0.3) log(`the machine is still busy (${busy} cores) after waiting ${stage.options.quietWaitSec}s; measuring anyway`)
   return busy
@@ -338,24 +338,29 @@ async function main(): Promise<number> {
   log(`service up at ${service.url} (pid ${service.child.pid})`)
 
   const runs: RunRecord[] = []
-  const progressName = options.sqlite ? 'progress (sqlite)' : 'progress'
-  const progress = await measureWrk(stage, { name: progressName, url: service.url, script: 'progress' }, service.rss)
+  const { only } = options
   if (options.sqlite) {
-    runs.push({ name: progressName, role: 'service', ...progress, note: 'embedded SQLite; no target' })
+    const progress = await measureWrk(stage, { name: 'progress (sqlite)', url: service.url, script: 'progress' }, service.rss)
+    runs.push({ name: 'progress (sqlite)', role: 'service', ...progress, note: 'embedded SQLite; no target' })
   } else {
-    runs.push({
-      name: progressName,
-      role: 'service',
-      baseline: 'pgbench single-statement',
-      target: { minRatio: 1.5, maxP99Ms: 25, zeroErrors: true },
-      ...progress,
-    })
-    runs.push(await measurePgbench(stage))
-    const top = await measureWrk(stage, { name: 'leaderboard top', url: service.url, script: 'leaderboard', env: { BENCH_LEADERBOARD_MODE: 'top' } }, service.rss)
-    runs.push({ name: 'leaderboard top', role: 'service', baseline: 'bare Bun.serve', target: { minRatio: 0.2, maxP99Ms: 10, zeroErrors: true }, ...top })
-    const around = await measureWrk(stage, { name: 'leaderboard around_user', url: service.url, script: 'leaderboard', env: { BENCH_LEADERBOARD_MODE: 'around' } }, service.rss)
-    runs.push({ name: 'leaderboard around_user', role: 'service', baseline: 'bare Bun.serve', target: { zeroErrors: true }, ...around })
-    runs.push(await measureBare(stage))
+    if (only.has('progress')) {
+      const progress = await measureWrk(stage, { name: 'progress', url: service.url, script: 'progress' }, service.rss)
+      runs.push({
+        name: 'progress',
+        role: 'service',
+        baseline: 'pgbench single-statement',
+        target: { minRatio: 1.5, maxP99Ms: 25, zeroErrors: true },
+        ...progress,
+      })
+    }
+    if (only.has('pgbench')) runs.push(await measurePgbench(stage))
+    if (only.has('leaderboard')) {
+      const top = await measureWrk(stage, { name: 'leaderboard top', url: service.url, script: 'leaderboard', env: { BENCH_LEADERBOARD_MODE: 'top' } }, service.rss)
+      runs.push({ name: 'leaderboard top', role: 'service', baseline: 'bare Bun.serve', target: { minRatio: 0.2, maxP99Ms: 10, zeroErrors: true }, ...top })
+      const around = await measureWrk(stage, { name: 'leaderboard around_user', url: service.url, script: 'leaderboard', env: { BENCH_LEADERBOARD_MODE: 'around' } }, service.rss)
+      runs.push({ name: 'leaderboard around_user', role: 'service', baseline: 'bare Bun.serve', target: { zeroErrors: true }, ...around })
+    }
+    if (only.has('bare')) runs.push(await measureBare(stage))
   }
   const rssMaxMb = Math.round(service.rss.max)
   const stopped = [await stopService(stage, service)]

@@ -32,7 +32,8 @@ export function seedSqlite(path: string, players: number, achievements: number):
                min(a.progress_target, 1 + CAST(${RANDOM_UNIT} * a.progress_target * 1.3 AS INTEGER)) AS v,
                ${now} - abs(random()) % ${30 * 86_400_000} AS at, ${RANDOM_UUID} AS unlock_id
         FROM seq CROSS JOIN achievements a
-        WHERE ${RANDOM_UNIT} < ${SEED_PROGRESS_SHARE}`)
+        -- Naming a column of a keeps the draw per (player, achievement): otherwise SQLite draws once per player.
+        WHERE ${RANDOM_UNIT} < ${SEED_PROGRESS_SHARE} + 0 * a.progress_target`)
       db.exec(`
         INSERT INTO user_achievements (user_id, achievement_id, progress_current, is_completed, unlocked_at,
                                        reward_points, unlock_id, created_at, updated_at)

@@ -122,6 +122,9 @@ export async function buildService(config: Config, options: ServiceOptions = {})
       notifications.start()
       idempotencyPruner.start()
       await rateLimits.start()
+      // A previous process may have died (SIGKILL, OOM) between a commit and its Redis write: the board may be
+      // behind the database, so it is rebuilt once at start (reads use the database meanwhile).
+      leaderboard.redis?.keeper.writeLost()
       leaderboard.start()
     },
     async stop() {

@@ -2,6 +2,7 @@ import { ConfigError, loadConfig, redactUrl, type Config } from './config/config
 import { buildService, type Service } from './composition'
 import { createLogger, type Logger } from './ops/logger'
 import { gracefulShutdown } from './ops/shutdown'
+import { handleUncaught } from './ops/uncaught'
 import { loadProcessTuning, type ProcessTuning } from './ops/tuning'
 
 function loadSettings(): { config: Config; tuning: ProcessTuning } {
@@ -31,7 +32,6 @@ async function start(config: Config, tuning: ProcessTuning, logger: Logger): Pro
 async function main(): Promise<void> {
   const { config, tuning } = loadSettings()
   const logger = createLogger({ level: tuning.logLevel, base: { service: 'achievement-service', instance: config.instanceId } })
-  process.on('unhandledRejection', (reason) => logger.error('unhandled promise rejection', { error: reason }))
 
   const service = await start(config, tuning, logger)
   const { lifecycle } = service.deps.ops
@@ -63,6 +63,7 @@ async function main(): Promise<void> {
   })
   process.on('SIGTERM', () => shutdown('SIGTERM'))
   process.on('SIGINT', () => shutdown('SIGINT'))
+  handleUncaught(logger, shutdown)
 }
 
 await main()

@@ -3,7 +3,7 @@ import { Elysia, t } from 'elysia'
 import { callerContext, scopeGuard } from '../auth/plugin'
 import { SCOPE_ADMIN, type Authenticator } from '../auth/model'
 import { hasScope } from '../auth/service'
-import { ApiError, commonErrors, errorResponse } from '../http/errors'
+import { ApiError, errorResponse, readErrors, writeErrors } from '../http/errors'
 import {
   AchievementCodeParams,
   AchievementCreate,
@@ -15,11 +15,8 @@ import {
 } from './model'
 import { ACHIEVEMENT_NOT_FOUND, type CatalogService } from './service'
 
-const unauthorized = errorResponse('Missing or invalid bearer token, when auth is configured')
 const notFound = errorResponse('`Achievement not found` (code `achievement_not_found`), also for a code no achievement can have')
-const writeErrors = { ...commonErrors, 401: unauthorized, 403: errorResponse('Token lacks the achievements:admin scope') }
-// Reads have no body: no 400/413/415.
-const readErrors = { 401: unauthorized, 422: commonErrors[422], 503: commonErrors[503] }
+const adminWriteErrors = writeErrors(SCOPE_ADMIN)
 
 const described = <T extends TSchema>(schema: T, description: string): T => ({ ...schema, description })
 
@@ -40,7 +37,7 @@ export function catalogRoutes(deps: { catalog: CatalogService; authenticator: Au
         body: AchievementCreate,
         // Bodies are parsed by the global json-body hook; naming 'json' documents the media type in OpenAPI.
         parse: 'json',
-        response: { 201: described(AchievementResponse, 'The stored achievement (never masked)'), 409: errorResponse('`Achievement code already exists` (code `duplicate_code`)'), ...writeErrors },
+        response: { 201: described(AchievementResponse, 'The stored achievement (never masked)'), 409: errorResponse('`Achievement code already exists` (code `duplicate_code`)'), ...adminWriteErrors },
         detail: { summary: 'Create an achievement definition', description: 'Needs the achievements:admin scope when auth is on.' },
       },
     )
@@ -79,7 +76,7 @@ export function catalogRoutes(deps: { catalog: CatalogService; authenticator: Au
         transform: [scopeGuard(authenticator, SCOPE_ADMIN), rejectImpossibleCode],
         body: AchievementUpdate,
         parse: 'json',
-        response: { 200: described(AchievementResponse, 'The updated achievement (never masked)'), 404: notFound, ...writeErrors },
+        response: { 200: described(AchievementResponse, 'The updated achievement (never masked)'), 404: notFound, ...adminWriteErrors },
         detail: {
           summary: 'Update an achievement definition',
           description: '`{}` is a no-op. `points` applies to future unlocks; `progress_target` from the next progress post.',

@@ -47,6 +47,18 @@ export const commonErrors = {
   503: errorResponse('Database unavailable (code `service_unavailable`); `Retry-After` is set'),
 } // not `as const`: readonly keys make Eden type every error of the route as `{}`
 
+export const unauthorizedResponse = errorResponse('Missing or invalid bearer token, when auth is configured')
+
+/** Error responses of a route without a body (no 400/413/415). */
+export const readErrors = { 401: unauthorizedResponse, 422: commonErrors[422], 503: commonErrors[503] }
+
+/** Error responses of a route with a JSON body that needs `scope` when auth is on. */
+export const writeErrors = (scope: string) => ({
+  ...commonErrors,
+  401: unauthorizedResponse,
+  403: errorResponse(`Token lacks the ${scope} scope`),
+})
+
 interface SchemaLike {
   type?: unknown
   anyOf?: SchemaLike[]

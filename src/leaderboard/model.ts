@@ -1,5 +1,6 @@
 import { t } from 'elysia'
 import { UserId } from '../catalog/model'
+import { queryInteger } from '../http/query'
 
 /**
  * What the progress and overview features need from the leaderboard. Implementations never throw and never
@@ -23,8 +24,8 @@ export const MAX_PAGE_SIZE = 100
 const MAX_OFFSET = 1_000_000_000
 
 export const LeaderboardQuery = t.Object({
-  limit: t.Optional(t.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })),
-  offset: t.Optional(t.Integer({ minimum: 0, maximum: MAX_OFFSET, default: 0, description: 'Ignored with around_user' })),
+  limit: t.Optional(queryInteger('limit', { minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })),
+  offset: t.Optional(queryInteger('offset', { minimum: 0, maximum: MAX_OFFSET, default: 0, description: 'Ignored with around_user' })),
   around_user: t.Optional({ ...UserId, description: 'Return the page of `limit` entries that holds this player' }),
 })
 

@@ -1,12 +1,15 @@
 import { Elysia } from 'elysia'
-import { commonErrors } from '../http/errors'
+import type { Authenticator } from '../auth/model'
+import { callerContext } from '../auth/plugin'
+import { readErrors } from '../http/errors'
 import { DEFAULT_PAGE_SIZE, LeaderboardQuery, LeaderboardResponse } from './model'
 import type { LeaderboardService } from './service'
 
-export function leaderboardRoutes(deps: { leaderboard: LeaderboardService }) {
-  const { leaderboard } = deps
-  return new Elysia({ prefix: '/leaderboard', tags: ['leaderboard'] }).get(
-    '/',
+export function leaderboardRoutes(deps: { leaderboard: LeaderboardService; authenticator: Authenticator }) {
+  const { leaderboard, authenticator } = deps
+  // An open read; callerContext still answers 401 to a token that is sent but invalid, like every route.
+  return new Elysia({ prefix: '/leaderboard', tags: ['leaderboard'] }).use(callerContext(authenticator)).get(
+    '',
     async ({ query }) => {
       const limit = query.limit ?? DEFAULT_PAGE_SIZE
       if (query.around_user !== undefined) return await leaderboard.read({ limit, aroundUser: query.around_user })
@@ -14,7 +17,7 @@ export function leaderboardRoutes(deps: { leaderboard: LeaderboardService }) {
     },
     {
       query: LeaderboardQuery,
-      response: { 200: LeaderboardResponse, ...commonErrors },
+      response: { 200: LeaderboardResponse, ...readErrors },
       detail: {
         summary: 'The leaderboard',
         description:

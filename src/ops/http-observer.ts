@@ -1,6 +1,7 @@
 import { Elysia, StatusMap } from 'elysia'
 import type { Logger } from './logger'
 import type { Counter, Histogram, MetricsRegistry } from './metrics'
+import { requestContext } from './request-context'
 import { REQUEST_ID_HEADER, resolveRequestId } from './request-id'
 
 /** Route label of requests that matched no route (raw paths would make label values unbounded). */
@@ -47,6 +48,17 @@ export function requestIdOf(request: Request): string | undefined {
   return records.get(request)?.id
 }
 
+/** What a 5xx line says about its cause: the error's name, driver code and message (never a stack). */
+function errorSummary(error: unknown): Record<string, unknown> | undefined {
+  if (typeof error !== 'object' || error === null) return undefined
+  const { name, message, code, cause } = error as { name?: unknown; message?: unknown; code?: unknown; cause?: { code?: unknown; message?: unknown } }
+  return {
+    name,
+    code: typeof code === 'string' ? code : cause?.code,
+    message: typeof message === 'string' ? message.slice(0, 200) : undefined,
+  }
+}
+
 function numericStatus(status: unknown): number {
   if (typeof status === 'number') return status
   if (typeof status === 'string' && status in StatusMap) return StatusMap[status as keyof typeof StatusMap]
@@ -61,7 +73,8 @@ export function httpObserver(deps: { logger: Logger; metrics: HttpMetrics }) {
   const { logger, metrics } = deps
   return new Elysia({ name: 'http-observer' })
     .onRequest(({ request, set }) => {
-      const id = resolveRequestId(request.headers.get(REQUEST_ID_HEADER))
+      // Lifecycle.handle resolved it already (in the server); app.handle alone (tests) resolves it here.
+      const id = requestContext.getStore()?.requestId ?? resolveRequestId(request.headers.get(REQUEST_ID_HEADER))
       records.set(request, { id, startedAt: performance.now(), route: undefined, status: undefined })
       set.headers[REQUEST_ID_HEADER] = id
     })
@@ -83,13 +96,14 @@ export function httpObserver(deps: { logger: Logger; metrics: HttpMetrics }) {
       const labels = { method: request.method, route: template, status }
       metrics.requests.inc(labels)
       metrics.duration.observe(labels, seconds)
-      const line = {
+      const line: Record<string, unknown> = {
         requestId: record.id,
         method: request.method,
         route: template,
         status,
         durationMs: Math.round(seconds * 10_000) / 10,
       }
+      if (status >= 500) line.error = errorSummary((context as { error?: unknown }).error)
       if (QUIET_ROUTES.has(template)) logger.debug('request', line)
       else logger.info('request', line)
     })

@@ -6,6 +6,7 @@ import type { ProgressService } from '../progress/service'
 import type { OutboxStore } from '../storage/port'
 import type { UserDirectory, UserProfile } from '../users/model'
 import type { Lifecycle } from './lifecycle'
+import type { Logger } from './logger'
 import type { MetricsRegistry } from './metrics'
 import type { GuardedStorage, StorageGuardObserver } from './storage-guard'
 
@@ -75,13 +76,17 @@ export function meterRankTracker(tracker: RankTracker, registry: MetricsRegistry
   }
 }
 
-export function storageGuardObserver(registry: MetricsRegistry): StorageGuardObserver {
+export function storageGuardObserver(registry: MetricsRegistry, logger: Logger): StorageGuardObserver {
   const failures = registry.counter(
     'achievement_storage_failures_total',
     'Database calls that failed for want of the database: timeout, connection (refused, reset, shut down) or rejected (circuit open)',
     ['kind'],
   )
-  return { failure: (kind) => failures.inc({ kind }) }
+  return {
+    failure: (kind) => failures.inc({ kind }),
+    opened: (operation, error) => logger.warn('database unavailable: failing fast until it answers again', { operation, error }),
+    closed: () => logger.info('database answers again'),
+  }
 }
 
 const BATCH_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200]

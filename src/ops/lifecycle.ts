@@ -1,3 +1,4 @@
+import { requestContext } from './request-context'
 import { REQUEST_ID_HEADER, resolveRequestId } from './request-id'
 
 /** Paths still served while draining: probes must keep answering (readiness says 503) and scrapes see the drain. */
@@ -47,6 +48,7 @@ export class Lifecycle {
   }
 
   async handle(request: Request, next: (request: Request) => Response | Promise<Response>): Promise<Response> {
+    const requestId = resolveRequestId(request.headers.get(REQUEST_ID_HEADER))
     if (this.current === 'draining' && !OPERATIONS_PATHS.has(pathOf(request.url))) {
       this.refused += 1
       return Response.json(
@@ -55,7 +57,7 @@ export class Lifecycle {
           status: 503,
           headers: {
             'retry-after': String(DRAIN_RETRY_AFTER_SECONDS),
-            [REQUEST_ID_HEADER]: resolveRequestId(request.headers.get(REQUEST_ID_HEADER)),
+            [REQUEST_ID_HEADER]: requestId,
             // Tell keep-alive clients to open a new connection (to another instance).
             connection: 'close',
           },
@@ -64,7 +66,7 @@ export class Lifecycle {
     }
     this.active += 1
     try {
-      return await next(request)
+      return await requestContext.run({ requestId }, () => next(request))
     } finally {
       this.active -= 1
       if (this.active === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve())

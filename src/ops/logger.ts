@@ -1,3 +1,5 @@
+import { requestContext } from './request-context'
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 }
 
@@ -14,7 +16,7 @@ function serializeError(value: unknown): unknown {
   return value
 }
 
-/** Structured JSON lines. */
+/** Structured JSON lines; a line written while a request is handled carries its requestId. */
 export function createLogger(
   options: { level?: LogLevel; write?: (line: string) => void; base?: Record<string, unknown> } = {},
 ): Logger {
@@ -24,6 +26,8 @@ export function createLogger(
   const log = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[level] < min) return
     const record: Record<string, unknown> = { time: new Date().toISOString(), level, msg, ...base }
+    const requestId = requestContext.getStore()?.requestId
+    if (requestId !== undefined) record.requestId = requestId
     if (fields) for (const [key, value] of Object.entries(fields)) record[key] = serializeError(value)
     write(JSON.stringify(record))
   }

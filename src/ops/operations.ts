@@ -49,7 +49,7 @@ export class Operations {
   /** Postgres calls get deadlines and fail fast after failures; SQLite (in process) is returned as is. */
   guardStorage(storage: Storage): Storage | GuardedStorage {
     if (storage.dialect !== 'postgres') return storage
-    return guardStorage(storage, { ...DEFAULT_STORAGE_GUARD_OPTIONS, ...this.tuning.storageGuard }, storageGuardObserver(this.metrics))
+    return guardStorage(storage, { ...DEFAULT_STORAGE_GUARD_OPTIONS, ...this.tuning.storageGuard }, storageGuardObserver(this.metrics, this.logger))
   }
 
   meterUserDirectory(directory: UserDirectory): UserDirectory {

@@ -51,6 +51,8 @@ export class Readiness {
     const ready = results.every(([, status]) => status === 'ok')
     if (ready !== this.lastReady) {
       if (ready) this.logger.info('ready', { checks })
+      // Not ready at start (Redis still connecting) is routine; losing readiness is worth a warning.
+      else if (this.lastReady === null) this.logger.info('not ready yet', { checks, problems })
       else this.logger.warn('not ready', { checks, problems })
       this.lastReady = ready
     }

@@ -18,22 +18,22 @@ export interface ShutdownSteps {
  * arrivals get an answer instead of a refused connection); requests already accepted finish (at most half the
  * budget); the server closes; background work is flushed or left safe for the next start (pending progress
  * batches commit, queued leaderboard writes are sent, notification leases run out for another instance);
- * connections close; exit 0. Past the timeout the process exits 1 whatever is left. A second signal exits at once.
+ * connections close; exit 0 (or the code given, e.g. 1 after an uncaught exception). Past the timeout the process exits 1 whatever is left. A second signal exits at once.
  */
-export function gracefulShutdown(steps: ShutdownSteps): (signal: string) => void {
+export function gracefulShutdown(steps: ShutdownSteps): (signal: string, exitCode?: number) => void {
   const { lifecycle, logger } = steps
   let started = false
-  return (signal) => {
+  return (signal, exitCode = 0) => {
     if (started) {
       logger.warn('second signal: exiting now', { signal })
       steps.exit(1)
       return
     }
     started = true
-    void run(signal)
+    void run(signal, exitCode)
   }
 
-  async function run(signal: string): Promise<void> {
+  async function run(signal: string, exitCode: number): Promise<void> {
     const startedAt = Date.now()
     const hardStop = setTimeout(() => {
       logger.error('shutdown timeout passed: exiting with work left', { timeoutMs: steps.timeoutMs, inFlight: lifecycle.inFlight })
@@ -48,7 +48,7 @@ export function gracefulShutdown(steps: ShutdownSteps): (signal: string) => void
       await steps.stopService()
       clearTimeout(hardStop)
       logger.info('stopped', { ms: Date.now() - startedAt })
-      steps.exit(0)
+      steps.exit(exitCode)
     } catch (error) {
       clearTimeout(hardStop)
       logger.error('shutdown failed', { error })

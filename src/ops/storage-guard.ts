@@ -57,6 +57,10 @@ export type StorageFailureKind = 'timeout' | 'connection' | 'rejected'
 
 export interface StorageGuardObserver {
   failure(kind: StorageFailureKind, operation: string): void
+  /** The circuit opened: calls fail fast from now on. */
+  opened?(operation: string, error: unknown): void
+  /** The database answered again after the circuit had opened. */
+  closed?(): void
 }
 
 export interface GuardedStorage extends Storage {
@@ -96,7 +100,7 @@ export function guardStorage(
       ])
       const failure = batchFailure(result)
       if (failure) record(operation, failure)
-      else breaker.succeeded()
+      else succeeded()
       return result
     } catch (error) {
       if (error instanceof StorageCallTimeoutError) started?.catch(() => {}) // abandoned; may still settle
@@ -110,12 +114,20 @@ export function guardStorage(
 
   function record(operation: string, error: unknown): void {
     if (isConnectionFailure(error)) {
+      const wasClosed = breaker.state === 'closed'
       breaker.failed()
       observer.failure(error instanceof StorageCallTimeoutError ? 'timeout' : 'connection', operation)
+      if (wasClosed) observer.opened?.(operation, error)
     } else {
       // The database answered (with an error about this statement): it is up.
-      breaker.succeeded()
+      succeeded()
     }
+  }
+
+  function succeeded(): void {
+    const wasOpen = breaker.state !== 'closed'
+    breaker.succeeded()
+    if (wasOpen) observer.closed?.()
   }
 
   function guardStore<T extends object>(storeName: string, store: T): T {

@@ -2,7 +2,7 @@ import { Elysia } from 'elysia'
 import { SCOPE_ADMIN, SCOPE_PROGRESS, type Authenticator } from '../auth/model'
 import { callerContext, scopeGuard } from '../auth/plugin'
 import { hasScope, idempotencyScope } from '../auth/service'
-import { ErrorBody, commonErrors } from '../http/errors'
+import { errorResponse, readErrors, writeErrors } from '../http/errors'
 import { enforceRateLimit } from '../ratelimit/guard'
 import type { RateLimiter } from '../ratelimit/model'
 import { OverviewResponse, ProgressRequest, ProgressResponse, UserParams } from './model'
@@ -36,14 +36,13 @@ export function progressRoutes(deps: {
         transform: scopeGuard(authenticator, SCOPE_PROGRESS),
         params: UserParams,
         body: ProgressRequest,
+        parse: 'json',
         response: {
           200: ProgressResponse,
-          401: ErrorBody,
-          403: ErrorBody,
-          404: ErrorBody,
-          409: ErrorBody,
-          429: ErrorBody,
-          ...commonErrors,
+          404: errorResponse('`Achievement definition not found` (code `achievement_not_found`)'),
+          409: errorResponse('The same Idempotency-Key is still in flight (code `idempotency_in_flight`)'),
+          429: errorResponse('Rate limited (code `rate_limited`); `Retry-After` is set'),
+          ...writeErrors(SCOPE_PROGRESS),
         },
         detail: {
           summary: "Record a player's progress",
@@ -64,7 +63,7 @@ export function progressRoutes(deps: {
     )
     .get('/:user_id/overview', ({ params, caller }) => overview.overview(params.user_id, hasScope(caller, SCOPE_ADMIN)), {
       params: UserParams,
-      response: { 200: OverviewResponse, 401: ErrorBody, ...commonErrors },
+      response: { 200: OverviewResponse, ...readErrors },
       detail: { summary: "A player's totals, progress and rank", description: 'Never writes; an unknown player gets zeros.' },
     })
 }

@@ -18,7 +18,7 @@ interface RouteCase {
   ok: number
 }
 
-// One line per route. The lead adds progress/overview/leaderboard rows here.
+// One line per route.
 const ROUTES: RouteCase[] = [
   { name: 'list achievements', method: 'GET', path: '/achievements', needs: null, ok: 200 },
   { name: 'get achievement', method: 'GET', path: `/achievements/${SEED_CODE}`, needs: null, ok: 200 },
@@ -26,6 +26,8 @@ const ROUTES: RouteCase[] = [
   { name: 'update achievement', method: 'PATCH', path: `/achievements/${SEED_CODE}`, body: () => ({ points: 10 }), needs: SCOPE_ADMIN, ok: 200 },
   { name: 'post progress', method: 'POST', path: '/users/player-42/progress', body: () => ({ achievement_code: SEED_CODE, progress_delta: 0 }), needs: SCOPE_PROGRESS, ok: 200 },
   { name: 'player overview', method: 'GET', path: '/users/player-42/overview', needs: null, ok: 200 },
+  { name: 'leaderboard top page', method: 'GET', path: '/leaderboard?limit=20', needs: null, ok: 200 },
+  { name: 'leaderboard around a player', method: 'GET', path: '/leaderboard?around_user=player-42&limit=5', needs: null, ok: 200 },
 ]
 
 /** What a caller of this kind must get from a route that needs `needs`. */

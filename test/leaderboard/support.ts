@@ -128,6 +128,7 @@ export class OwnRedis {
       stderr: 'ignore',
     })
     const client = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+    client.on('error', () => {})
     for (let attempt = 0; attempt < 100; attempt++) {
       try {
         await client.connect()
@@ -151,8 +152,20 @@ export class OwnRedis {
     await running.exited
   }
 
+  /** Freezes the server (SIGSTOP): connections stay open but nothing answers. */
+  pause(): void {
+    this.process?.kill('SIGSTOP')
+  }
+
+  resume(): void {
+    this.process?.kill('SIGCONT')
+  }
+
+  /** A plain client for assertions; errors while the server is down are expected. */
   client(): Redis {
-    return new Redis(this.url, { maxRetriesPerRequest: 1 })
+    const client = new Redis(this.url, { maxRetriesPerRequest: 1 })
+    client.on('error', () => {})
+    return client
   }
 }
 
