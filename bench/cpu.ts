@@ -3,7 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs'
 /**
  * CPU used by each part of the system during a phase, from /proc: the service, Postgres (every backend, plus
  * what the postmaster reaped from backends that exited), Redis, the load generator (wrk or pgbench: children
- * of this process, reaped when they exit) and everything else (this runner, other work on the machine).
+ * of this process, reaped when they exit), perf while it samples the service, and everything else (this runner,
+ * other work on the machine).
  * Values are in cores (CPU seconds per second of wall time), on a machine with `cores` CPUs.
  */
 export interface CpuUse {
@@ -20,8 +21,11 @@ interface Snapshot {
 }
 
 const CLOCK_TICKS = (() => {
-  const out = Bun.spawnSync(['getconf', 'CLK_TCK']).stdout.toString().trim()
-  return Number(out) || 100
+  try {
+    return Number(Bun.spawnSync(['getconf', 'CLK_TCK']).stdout.toString().trim()) || 100
+  } catch {
+    return 100 // USER_HZ on every common Linux build
+  }
 })()
 
 interface ProcStat {
@@ -82,6 +86,7 @@ export class CpuMeter {
         if (stats.get(stat.ppid)?.comm !== 'postgres') add('postgres', stat.reaped)
       } else if (stat.comm === 'redis-server') add('redis', stat.own)
       else if (stat.comm === 'wrk' || stat.comm === 'pgbench') add('load', stat.own)
+      else if (stat.comm === 'perf') add('perf', stat.own)
     }
     const machine = machineTicks()
     return { at: performance.now(), busyTicks: machine.busy, totalTicks: machine.total, groups }

@@ -109,7 +109,7 @@ export function formatTable(runs: RunRecord[]): string {
 }
 
 export function formatCpu(runs: RunRecord[], cores: number): string {
-  const groups = ['service', 'postgres', 'redis', 'stub', 'bare', 'load', 'runner', 'other']
+  const groups = ['service', 'postgres', 'redis', 'stub', 'bare', 'load', 'perf', 'runner', 'other']
   const present = groups.filter((group) => runs.some((run) => (run.cpu.groups[group] ?? 0) > 0))
   const header = ['cpu (cores)', ...present, 'busy']
   const rows = runs.map((run) => [

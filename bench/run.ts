@@ -58,7 +58,7 @@ function checkTools(options: BenchOptions): void {
   const missing: string[] = []
   if (!wrkInstalled()) missing.push('wrk is not installed: apt-get install -y wrk (Debian/Ubuntu) or brew install wrk (macOS)')
   if (!options.sqlite && Bun.which('pgbench') === null) {
-    missing.push('pgbench is not installed: apt-get install -y postgresql-contrib (or postgresql-client-15) for the baseline')
+    missing.push('pgbench is not installed: it ships with the PostgreSQL server package (Debian: apt-get install -y postgresql-15; macOS: brew install postgresql@15)')
   }
   if (missing.length > 0) throw new Error(missing.join('\n'))
 }
@@ -154,7 +154,6 @@ function wrkEnv(stage: Stage, label: string, extra: Record<string, string> = {})
   }
 }
 
-/** Warm-up, then a measured wrk run with CPU accounting and the service's RSS attributed to it. */
 /** Waits for the machine to be idle before a measured phase (bounded by --quiet-wait); returns the busy cores. */
 async function quiet(stage: Stage): Promise<number> {
   const busy = await waitForQuiet(stage.meter, stage.options.quietWaitSec * 1_000, 0.3, cpus().length)
@@ -162,6 +161,7 @@ async function quiet(stage: Stage): Promise<number> {
   return busy
 }
 
+/** Warm-up, then a measured wrk run with CPU accounting and the service's RSS attributed to it. */
 async function measureWrk(stage: Stage, phase: WrkPhase, rss: RssSampler | null): Promise<{ result: LoadResult; cpu: ReturnType<typeof CpuMeter.between>; busyBeforeCores: number; rssMaxMb?: number }> {
   const { options } = stage
   const script = join(LUA_DIR, `${phase.script}.lua`)
@@ -225,16 +225,24 @@ async function measureBare(stage: Stage): Promise<RunRecord> {
   }
 }
 
-async function profiledProgress(stage: Stage, resultsPrefix: string): Promise<{ run: RunRecord; profile: ProfileSummary | null; perf: PerfSummary | null; stopped: Awaited<ReturnType<typeof stopService>> }> {
-  const profileDir = join(stage.workDir, 'cpu-profile')
+interface ProfiledRun {
+  run: RunRecord
+  profile: ProfileSummary | null
+  perf: PerfSummary | null
+  stopped: Awaited<ReturnType<typeof stopService>>
+}
+
+/** A run against a service started with `bun --cpu-prof` (and sampled by perf when installed); not compared. */
+async function profiledRun(stage: Stage, phase: WrkPhase, slug: string, resultsPrefix: string): Promise<ProfiledRun> {
+  const profileDir = join(stage.workDir, `cpu-profile-${slug}`)
   mkdirSync(profileDir, { recursive: true })
-  log('profiled progress run: starting the service with bun --cpu-prof')
-  const service = await startService(stage, 'service-profiled', ['--cpu-prof', `--cpu-prof-dir=${profileDir}`])
-  const perfFile = join(stage.workDir, 'perf.data')
+  log(`${phase.name}: starting the service with bun --cpu-prof`)
+  const service = await startService(stage, `service-profiled-${slug}`, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`])
+  const perfFile = join(stage.workDir, `perf-${slug}.data`)
   const perfRun = perfInstalled() ? recordPerf(service.child.pid, stage.options.warmupSec + stage.options.durationSec + 1, perfFile) : null
   let measured
   try {
-    measured = await measureWrk(stage, { name: 'progress (profiled)', url: service.url, script: 'progress' }, service.rss)
+    measured = await measureWrk(stage, { ...phase, url: service.url }, service.rss)
   } finally {
     await perfRun
   }
@@ -242,19 +250,14 @@ async function profiledProgress(stage: Stage, resultsPrefix: string): Promise<{ 
   const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'))
   let profile: ProfileSummary | null = null
   if (file) {
-    const kept = `${resultsPrefix}.progress.cpuprofile`
+    const kept = `${resultsPrefix}.${slug}.cpuprofile`
     copyFileSync(join(profileDir, file), kept)
     profile = summariseProfile(kept)
     profile.file = relative(ROOT, kept)
   }
   let perf: PerfSummary | null = null
   if (perfRun && (await perfRun)) perf = summarisePerf(perfFile)
-  return {
-    run: { name: 'progress (profiled)', role: 'service', ...measured, note: 'bun --cpu-prof; not compared' },
-    profile,
-    perf,
-    stopped,
-  }
+  return { run: { name: phase.name, role: 'service', ...measured, note: 'bun --cpu-prof; not compared' }, profile, perf, stopped }
 }
 
 function consistencyChecks(runs: RunRecord[], facts: DatabaseFacts, board: Map<string, number>, markerPresent: boolean): Check[] {
@@ -363,24 +366,29 @@ async function main(): Promise<number> {
     if (only.has('bare')) runs.push(await measureBare(stage))
   }
   const rssMaxMb = Math.round(service.rss.max)
-  const stopped = [await stopService(stage, service)]
+  const stopped = [{ ...(await stopService(stage, service)), label: 'service' }]
 
-  let profile: ProfileSummary | null = null
-  let perf: PerfSummary | null = null
+  const profiles: { name: string; profile: ProfileSummary | null; perf: PerfSummary | null }[] = []
   if (options.profile) {
-    const profiled = await profiledProgress(stage, resultsPrefix)
-    runs.push(profiled.run)
-    profile = profiled.profile
-    perf = profiled.perf
-    stopped.push(profiled.stopped)
+    const phases: { phase: WrkPhase; slug: string }[] = []
+    if (options.sqlite || only.has('progress')) phases.push({ phase: { name: 'progress (profiled)', url: '', script: 'progress' }, slug: 'progress' })
+    if (!options.sqlite && only.has('leaderboard')) {
+      phases.push({ phase: { name: 'leaderboard top (profiled)', url: '', script: 'leaderboard', env: { BENCH_LEADERBOARD_MODE: 'top' } }, slug: 'leaderboard-top' })
+    }
+    for (const { phase, slug } of phases) {
+      const profiled = await profiledRun(stage, phase, slug, resultsPrefix)
+      runs.push(profiled.run)
+      profiles.push({ name: phase.name, profile: profiled.profile, perf: profiled.perf })
+      stopped.push({ ...profiled.stopped, label: `${phase.name} service` })
+    }
   }
 
   log('consistency check')
   const facts = options.sqlite ? readSqliteFacts(databaseUrl.slice('sqlite:'.length)) : await readDatabaseFacts(databaseUrl)
   const board = await redis.board()
   const checks = consistencyChecks(runs, facts, board, await redis.markerExists())
-  stopped.forEach((outcome, index) => {
-    const label = index === 0 ? 'service' : 'profiled service'
+  stopped.forEach((outcome) => {
+    const { label } = outcome
     checks.push({ name: `${label} stopped cleanly on SIGTERM`, ok: outcome.exitCode === 0, detail: `exit code ${outcome.exitCode}` })
     checks.push({
       name: `${label} logged no warnings or errors`,
@@ -390,15 +398,17 @@ async function main(): Promise<number> {
   })
 
   const cores = cpus().length
-  const targets = evaluateTargets(runs.filter((run) => run.name !== 'progress (profiled)'), rssMaxMb, RSS_LIMIT_MB)
+  const targets = evaluateTargets(runs.filter((run) => !run.name.endsWith('(profiled)')), rssMaxMb, RSS_LIMIT_MB)
   const table = formatTable(runs)
   console.log(`\n${table}\n\n${formatCpu(runs, cores)}\n\nservice max RSS: ${rssMaxMb} MB (target < ${RSS_LIMIT_MB} MB)`)
   if (targets.length > 0) console.log(`\ntargets:\n${formatTargets(targets)}`)
   console.log(`\nchecks:\n${formatChecks(checks)}`)
-  if (profile) console.log(`\n${formatProfile(profile)}`)
-  if (perf) {
-    console.log(`\nperf (service process, profiled run):\n  by thread: ${perf.byThread.map((r) => `${r.name} ${r.percent}%`).join(', ')}`)
-    console.log(`  by binary: ${perf.byBinary.map((r) => `${r.name} ${r.percent}%`).join(', ')}`)
+  for (const { name, profile, perf } of profiles) {
+    if (profile) console.log(`\n${name}: ${formatProfile(profile)}`)
+    if (perf) {
+      console.log(`perf (${name}, service process):\n  by thread: ${perf.byThread.map((r) => `${r.name} ${r.percent}%`).join(', ')}`)
+      console.log(`  by binary: ${perf.byBinary.map((r) => `${r.name} ${r.percent}%`).join(', ')}`)
+    }
   }
 
   const resultFile = `${resultsPrefix}.json`
@@ -412,8 +422,7 @@ async function main(): Promise<number> {
     rssMaxMb,
     targets,
     checks,
-    profile,
-    perf,
+    profiles,
     table,
   }
   writeFileSync(resultFile, JSON.stringify(output, null, 2) + '\n')

@@ -85,7 +85,8 @@ export const ListAchievementsQuery = t.Object(
   {
     skip: t.Optional(queryInteger('skip', { minimum: 0, maximum: 1_000_000, default: 0 })),
     limit: t.Optional(queryInteger('limit', { minimum: 1, maximum: 100, default: 50 })),
-    category: t.Optional(t.String({ maxLength: 50, description: 'Only achievements of this category (exact match)' })),
+    // No NUL: no stored category holds one, and Postgres refuses it in a query parameter (a 500).
+    category: t.Optional(t.String({ maxLength: 50, pattern: '^[^\\u0000]*$', description: 'Only achievements of this category (exact match)' })),
     user_id: t.Optional({ ...UserId, description: "Adds this player's progress and unmasks the secrets they unlocked" }),
   },
   { additionalProperties: true },

@@ -42,24 +42,31 @@ export function jsonBody(maxBytes: number) {
 /** Deeper bodies are refused before validation, whose error reporting recurses (a stack overflow is a 500). */
 export const MAX_JSON_DEPTH = 32
 
+/** Postgres text and jsonb cannot hold U+0000 or an unpaired surrogate (a `\ud800` JSON escape): the write fails. */
+const isStorableText = (text: string) => !text.includes('\u0000') && text.isWellFormed()
+const UNSTORABLE_TEXT = 'Expected text without NUL characters or unpaired surrogates'
+
 /**
  * What no body of this API may be, checked before validation:
  * - not an object (validation sees the value only after Elysia has filled in defaults, which turns null or []
  *   into a list of "missing property" errors);
  * - nested deeper than MAX_JSON_DEPTH;
  * - holding a `__proto__` key: Elysia's copy of the body turns it into the object's prototype, so it would
- *   slip past the unknown-field check.
+ *   slip past the unknown-field check;
+ * - holding a string or key with U+0000 or an unpaired surrogate (a 500 on Postgres, silently altered on SQLite).
  */
 export function shapeProblem(root: unknown): { path: string; message: string } | null {
   if (typeof root !== 'object' || root === null || Array.isArray(root)) return { path: '/', message: 'Expected object' }
   const pending: { value: unknown; path: string; depth: number }[] = [{ value: root, path: '', depth: 1 }]
   for (let next = pending.pop(); next; next = pending.pop()) {
     const { value, path, depth } = next
+    if (typeof value === 'string' && !isStorableText(value)) return { path, message: UNSTORABLE_TEXT }
     if (typeof value !== 'object' || value === null) continue
     if (depth > MAX_JSON_DEPTH) return { path: path || '/', message: `Expected at most ${MAX_JSON_DEPTH} levels of nesting` }
     const entries = Array.isArray(value) ? value.entries() : Object.entries(value)
     for (const [key, child] of entries) {
       if (key === '__proto__') return { path: `${path}/__proto__`, message: 'Unexpected property' }
+      if (typeof key === 'string' && !isStorableText(key)) return { path: `${path}/${key}`, message: UNSTORABLE_TEXT }
       pending.push({ value: child, path: `${path}/${key}`, depth: depth + 1 })
     }
   }

@@ -10,6 +10,9 @@ export const UNMATCHED_ROUTE = 'unmatched'
 /** Probes and scrapes are logged at debug, so that they do not drown the access log. */
 const QUIET_ROUTES = new Set(['/health', '/ready', '/metrics'])
 
+/** Methods kept as label values; anything else a client sends is counted as OTHER. */
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
+
 const LATENCY_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
 export interface HttpMetrics {
@@ -93,7 +96,7 @@ export function httpObserver(deps: { logger: Logger; metrics: HttpMetrics }) {
       const status = record.status ?? (code === 'NOT_FOUND' ? 404 : numericStatus(set.status))
       const template = route || record.route || UNMATCHED_ROUTE
       const seconds = (performance.now() - record.startedAt) / 1000
-      const labels = { method: request.method, route: template, status }
+      const labels = { method: METHODS.has(request.method) ? request.method : 'OTHER', route: template, status }
       metrics.requests.inc(labels)
       metrics.duration.observe(labels, seconds)
       const line: Record<string, unknown> = {

@@ -10,35 +10,23 @@ import type {
 import { asDate, asNullableDate, type PgSql } from './connection'
 import { parseProgressResult } from '../progress-result'
 
-// Progress of a command's update, given the row's current progress (the rules of src/progress/rules.ts).
+// Progress of an update on an existing row, and on a new one (current progress 0): the rules of
+// src/progress/rules.ts.
 const NEXT = `LEAST(i.target, GREATEST(ua.progress_current,
   CASE WHEN i.force THEN i.target ELSE GREATEST(ua.progress_current + i.delta, COALESCE(i.at_least, 0)) END))`
+const FIRST = `LEAST(i.target, CASE WHEN i.force THEN i.target ELSE GREATEST(i.delta, COALESCE(i.at_least, 0)) END)`
 
 /**
- * Makes sure every row a batch will update exists: the (player, achievement) progress rows and the players'
- * score rows, inserted empty where missing. Existing rows are not touched (nor locked).
- * $1/$2 pairs (user, achievement), $3 users.
- */
-export const ENSURE_ROWS_SQL = `
-WITH progress_rows AS (
-  INSERT INTO user_achievements (user_id, achievement_id, progress_current, is_completed, created_at, updated_at)
-  SELECT p.user_id, p.achievement_id, 0, false, clock_timestamp(), clock_timestamp()
-  FROM unnest($1::text[], $2::uuid[]) AS p(user_id, achievement_id)
-  ORDER BY 1, 2
-  ON CONFLICT (user_id, achievement_id) DO NOTHING
-)
-INSERT INTO user_scores (user_id, total_points, achievements_unlocked, star_tokens, created_at, updated_at)
-SELECT DISTINCT u.user_id, 0, 0, 0, clock_timestamp(), clock_timestamp()
-FROM unnest($3::text[]) AS u(user_id)
-ORDER BY 1
-ON CONFLICT (user_id) DO NOTHING`
-
-/**
- * Applies a ROUND of commands (at most one per player) as one set-based statement: progress updates, score
- * updates, the star-token ledger, outbox entries for new unlocks and the idempotency marks. Everything is
- * computed by the database from the rows as they are when locked: no value goes to the application and back,
- * so concurrent writers for one player (on any instance) serialize on the row locks and never lose an update,
+ * Applies a ROUND of commands (at most one per player) as one set-based statement: progress rows, score rows,
+ * the star-token ledger, outbox entries for new unlocks and the idempotency marks. Everything is computed by
+ * the database from the rows as they are when locked: no value goes to the application and back, so
+ * concurrent writers for one player (on any instance) serialize on the row locks and never lose an update,
  * unlock twice or mint a token twice.
+ *
+ * Existing rows are updated and missing ones inserted, each row written once. A row that another transaction
+ * inserts after this statement's snapshot makes the plain INSERT fail with a unique violation (it waits for
+ * that transaction first); the batch is then retried and finds the row. Within one instance this cannot
+ * happen (a player is never in two batches at once), so it is rare: instances racing on a brand-new row.
  *
  * Commands: $1 user, $2 score bonus, $3 outbox status, $4 metadata (JSON text), $5/$6 idempotency caller/key.
  * Updates: $7 command ordinal (1-based), $8 achievement, $9 target, $10 points, $11 delta, $12 at_least,
@@ -69,8 +57,31 @@ updated AS (
   RETURNING i.cmd, ua.user_id, ua.achievement_id, ua.progress_current, ua.is_completed, ua.unlocked_at,
             ua.reward_points, ua.unlock_id, i.unlock_id AS candidate, i.code, i.title
 ),
+inserted AS (
+  INSERT INTO user_achievements AS ua
+    (user_id, achievement_id, progress_current, is_completed, unlocked_at, reward_points, unlock_id, created_at, updated_at)
+  SELECT i.user_id, i.achievement_id, ${FIRST}, ${FIRST} >= i.target,
+         CASE WHEN ${FIRST} >= i.target THEN clock_timestamp() END,
+         CASE WHEN ${FIRST} >= i.target THEN i.points END,
+         CASE WHEN ${FIRST} >= i.target THEN i.unlock_id END,
+         clock_timestamp(), clock_timestamp()
+  FROM input i
+  WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE u.user_id = i.user_id AND u.achievement_id = i.achievement_id)
+  ORDER BY i.user_id, i.achievement_id
+  RETURNING ua.user_id, ua.achievement_id, ua.progress_current, ua.is_completed, ua.unlocked_at,
+            ua.reward_points, ua.unlock_id
+),
+progressed AS (
+  SELECT cmd, user_id, achievement_id, progress_current, is_completed, unlocked_at, reward_points, unlock_id,
+         candidate, code, title
+  FROM updated
+  UNION ALL
+  SELECT i.cmd, n.user_id, n.achievement_id, n.progress_current, n.is_completed, n.unlocked_at, n.reward_points,
+         n.unlock_id, i.unlock_id, i.code, i.title
+  FROM inserted n JOIN input i ON i.user_id = n.user_id AND i.achievement_id = n.achievement_id
+),
 unlocked AS (
-  SELECT * FROM updated WHERE unlock_id = candidate
+  SELECT * FROM progressed WHERE unlock_id = candidate
 ),
 gained AS (
   SELECT c.ord, c.user_id, c.bonus + COALESCE(SUM(un.reward_points), 0)::bigint AS score_delta,
@@ -78,7 +89,7 @@ gained AS (
   FROM cmd c LEFT JOIN unlocked un ON un.cmd = c.ord
   GROUP BY c.ord, c.user_id, c.bonus
 ),
-score AS (
+score_updated AS (
   UPDATE user_scores s SET
     total_points = s.total_points + g.score_delta,
     achievements_unlocked = s.achievements_unlocked + g.unlocks,
@@ -86,8 +97,24 @@ score AS (
     updated_at = clock_timestamp()
   FROM gained g
   WHERE s.user_id = g.user_id
-  RETURNING g.ord, s.user_id, s.total_points, s.achievements_unlocked, s.star_tokens, g.score_delta,
-            (s.total_points / $17::int - (s.total_points - g.score_delta) / $17::int)::int AS tokens_awarded
+  RETURNING g.ord, s.user_id, s.total_points, s.achievements_unlocked, s.star_tokens, g.score_delta
+),
+score_inserted AS (
+  INSERT INTO user_scores AS s (user_id, total_points, achievements_unlocked, star_tokens, created_at, updated_at)
+  SELECT g.user_id, g.score_delta, g.unlocks, (g.score_delta / $17::int)::int, clock_timestamp(), clock_timestamp()
+  FROM gained g
+  WHERE NOT EXISTS (SELECT 1 FROM score_updated u WHERE u.user_id = g.user_id)
+  ORDER BY g.user_id
+  RETURNING s.user_id, s.total_points, s.achievements_unlocked, s.star_tokens
+),
+score AS (
+  SELECT o.*, (o.total_points / $17::int - (o.total_points - o.score_delta) / $17::int)::int AS tokens_awarded
+  FROM (
+    SELECT ord, user_id, total_points, achievements_unlocked, star_tokens, score_delta FROM score_updated
+    UNION ALL
+    SELECT g.ord, n.user_id, n.total_points, n.achievements_unlocked, n.star_tokens, g.score_delta
+    FROM score_inserted n JOIN gained g ON g.user_id = n.user_id
+  ) o
 ),
 ledger AS (
   INSERT INTO star_token_ledger (user_id, token_index, score_at_award, awarded_at)
@@ -104,11 +131,11 @@ outbox AS (
   FROM unlocked un JOIN score o ON o.ord = un.cmd JOIN cmd c ON c.ord = un.cmd
 ),
 rows_json AS (
-  SELECT u.cmd, json_agg(json_build_object(
-    'achievementId', u.achievement_id, 'progressCurrent', u.progress_current, 'isCompleted', u.is_completed,
-    'unlockedAt', to_char(u.unlocked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-    'rewardPoints', u.reward_points, 'newlyUnlocked', u.unlock_id IS NOT NULL AND u.unlock_id = u.candidate)) AS rows
-  FROM updated u GROUP BY u.cmd
+  SELECT p.cmd, json_agg(json_build_object(
+    'achievementId', p.achievement_id, 'progressCurrent', p.progress_current, 'isCompleted', p.is_completed,
+    'unlockedAt', to_char(p.unlocked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'rewardPoints', p.reward_points, 'newlyUnlocked', p.unlock_id IS NOT NULL AND p.unlock_id = p.candidate)) AS rows
+  FROM progressed p GROUP BY p.cmd
 ),
 result AS (
   SELECT o.ord, json_build_object(
@@ -131,18 +158,6 @@ const UUID = 2950
 const INT4 = 23
 const BOOL = 16
 const TEXT = 25
-
-function ensureParameters(sql: PgSql, commands: readonly ProgressCommand[]): unknown[] {
-  const pairUsers: string[] = []
-  const pairAchievements: string[] = []
-  for (const command of commands) {
-    for (const update of command.updates) {
-      pairUsers.push(command.userId)
-      pairAchievements.push(update.achievementId)
-    }
-  }
-  return [sql.array(pairUsers, TEXT), sql.array(pairAchievements, UUID), sql.array(commands.map((c) => c.userId), TEXT)]
-}
 
 function roundParameters(sql: PgSql, round: readonly ProgressCommand[], step: number): unknown[] {
   const updates = round.flatMap((command, index) => command.updates.map((update) => ({ ord: index + 1, update })))
@@ -183,17 +198,18 @@ export function intoRounds(commands: readonly ProgressCommand[]): number[][] {
   return rounds
 }
 
-// A deadlock (possible only between instances whose batches share players) or a serialization failure
-// is retried before the batch is split.
-const RETRYABLE = new Set(['40P01', '40001'])
+// Retried before the batch is split: a deadlock or a serialization failure, and a unique violation from two
+// instances inserting one new row at once (see APPLY_ROUND_SQL). Only possible between instances whose
+// batches share players.
+const RETRYABLE = new Set(['40P01', '40001', '23505'])
 const ATTEMPTS = 3
 
 export class PostgresProgressStore implements ProgressStore {
   constructor(private readonly sql: PgSql) {}
 
   /**
-   * Group commit: the whole batch is one transaction of 1 + R pipelined statements (one round trip), R being
-   * the most commands one player has in the batch (usually 1). If the batch fails for a reason other than an
+   * Group commit: the whole batch is one transaction of R pipelined statements (one round trip), R being the
+   * most commands one player has in the batch (usually 1). If the batch fails for a reason other than an
    * unavailable database, each command is retried alone, so one bad command never fails its neighbours.
    */
   async applyBatch(commands: ProgressCommand[]): Promise<ProgressOutcome[]> {
@@ -226,21 +242,36 @@ export class PostgresProgressStore implements ProgressStore {
     }
   }
 
+  /**
+   * BEGIN, the statements and COMMIT go out together on one reserved connection: one round trip per batch.
+   * A statement that fails aborts the transaction, so the COMMIT that follows it rolls back.
+   */
   private async commit(commands: ProgressCommand[]): Promise<ProgressResult[]> {
     const rounds = intoRounds(commands)
     const step = commands[0]!.step
-    const replies = await this.sql.begin((tx) => {
-      const txSql = tx as unknown as PgSql
-      return [
-        tx.unsafe(ENSURE_ROWS_SQL, ensureParameters(txSql, commands) as never[], { prepare: true }),
+    const connection = await this.sql.reserve()
+    let replies: unknown[]
+    try {
+      const conn = connection as unknown as PgSql
+      const settled = await Promise.allSettled([
+        connection.unsafe('begin'),
         ...rounds.map((round) =>
-          tx.unsafe(APPLY_ROUND_SQL, roundParameters(txSql, round.map((i) => commands[i]!), step) as never[], { prepare: true }),
+          connection.unsafe(APPLY_ROUND_SQL, roundParameters(conn, round.map((i) => commands[i]!), step) as never[], { prepare: true }),
         ),
-      ]
-    })
+        connection.unsafe('commit'),
+      ])
+      const failed = settled.find((outcome) => outcome.status === 'rejected')
+      if (failed) {
+        await connection.unsafe('rollback').catch(() => {})
+        throw failed.reason
+      }
+      replies = settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value)
+    } finally {
+      connection.release()
+    }
     const results: ProgressResult[] = new Array(commands.length)
     rounds.forEach((round, r) => {
-      for (const row of replies[r + 1] as unknown as { ord: number; body: string }[]) {
+      for (const row of replies[r + 1] as { ord: number; body: string }[]) {
         const index = round[row.ord - 1]!
         results[index] = parseProgressResult(row.body, commands[index]!.updates.map((u) => u.achievementId))
       }

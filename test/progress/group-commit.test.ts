@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { GroupCommitter, type Outcome } from '../../src/progress/group-commit'
+import type { ProgressCommand } from '../../src/storage/port'
+import { DIALECTS, startTestService, type TestService } from '../support/service'
+
+describe('GroupCommitter', () => {
+  test('gathers concurrent commands into batches and answers each with its own outcome', async () => {
+    const batches: number[][] = []
+    const committer = new GroupCommitter<number, number>(
+      async (batch) => {
+        batches.push(batch)
+        await Bun.sleep(5)
+        return batch.map((n): Outcome<number> => (n === 7 ? { ok: false, error: new Error('seven') } : { ok: true, result: n * 10 }))
+      },
+      (n) => `k${n}`,
+      { maxBatch: 50, maxInFlight: 1 },
+    )
+    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, n) => committer.submit(n)))
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : 'failed'))).toEqual(
+      Array.from({ length: 20 }, (_, n) => (n === 7 ? 'failed' : n * 10)),
+    )
+    expect(batches.length).toBeLessThan(20)
+    expect(batches.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, n) => n))
+  })
+
+  test('never puts one key in two batches at once, and keeps its commands in arrival order', async () => {
+    const inFlight = new Set<string>()
+    const seen: string[] = []
+    let overlaps = 0
+    const committer = new GroupCommitter<{ key: string; seq: number }, number>(
+      async (batch) => {
+        const keys = new Set(batch.map((c) => c.key))
+        for (const key of keys) if (inFlight.has(key)) overlaps++
+        keys.forEach((key) => inFlight.add(key))
+        await Bun.sleep(2)
+        batch.forEach((c) => seen.push(`${c.key}:${c.seq}`))
+        keys.forEach((key) => inFlight.delete(key))
+        return batch.map((c): Outcome<number> => ({ ok: true, result: c.seq }))
+      },
+      (c) => c.key,
+      { maxBatch: 4, maxInFlight: 3 },
+    )
+    await Promise.all(Array.from({ length: 60 }, (_, seq) => committer.submit({ key: `p${seq % 5}`, seq })))
+    expect(overlaps).toBe(0)
+    for (let p = 0; p < 5; p++) {
+      const order = seen.filter((s) => s.startsWith(`p${p}:`)).map((s) => Number(s.split(':')[1]))
+      expect(order).toEqual([...order].sort((a, b) => a - b))
+    }
+    await committer.drain()
+    expect(committer.pending).toBe(0)
+  })
+})
+
+for (const dialect of DIALECTS) {
+  describe(`a failing command never fails its batch neighbours (${dialect})`, () => {
+    let svc: TestService
+    beforeAll(async () => {
+      svc = await startTestService(dialect)
+      await svc.call('POST', '/achievements', { code: 'gc', title: 'GC', description: '', points: 100 })
+    })
+    afterAll(async () => {
+      await svc.close()
+    })
+
+    test('a command that fails in the database fails alone; the others apply exactly once', async () => {
+      const [definition] = await svc.service.storage.catalog.all()
+      const command = (userId: string, unlockId: string): ProgressCommand => ({
+        userId,
+        scoreBonus: 5,
+        notify: true,
+        metadata: null,
+        step: 500,
+        idempotency: null,
+        updates: [
+          {
+            achievementId: definition!.id,
+            code: definition!.code,
+            title: definition!.title,
+            points: definition!.points,
+            progressTarget: definition!.progressTarget,
+            progressDelta: 1,
+            progressAtLeast: null,
+            forceComplete: false,
+            candidateUnlockId: unlockId,
+          },
+        ],
+      })
+      // The middle command reuses the first one's unlock id: its outbox row collides, so it must fail alone.
+      const sharedUnlockId = crypto.randomUUID()
+      const outcomes = await svc.service.storage.progress.applyBatch([
+        command('gc-a', sharedUnlockId),
+        command('gc-b', sharedUnlockId),
+        command('gc-c', crypto.randomUUID()),
+      ])
+      expect(outcomes.map((o) => o.ok)).toEqual([true, false, true])
+      for (const user of ['gc-a', 'gc-c']) {
+        expect((await svc.service.storage.progress.userScore(user))?.totalPoints).toBe(105)
+        expect((await svc.service.storage.outbox.forUser(user)).length).toBe(1)
+      }
+      expect(await svc.service.storage.progress.userScore('gc-b')).toBeNull()
+      expect(await svc.service.storage.progress.userAchievements('gc-b')).toEqual([])
+    })
+  })
+}
