@@ -12,7 +12,8 @@ import { RedisBoard } from './redis-board'
 import { boardKeys } from './redis-keys'
 import { DEFAULT_REDIS_LINK_OPTIONS, RedisLink, type RedisLinkOptions } from './redis-link'
 import { DEFAULT_SCORE_WRITER_OPTIONS, ScoreWriter, type ScoreWriterOptions } from './score-writer'
-import { LeaderboardService } from './service'
+import { DEFAULT_PAGE_CACHE_OPTIONS, PageCache, type PageCacheOptions } from './page-cache'
+import { LeaderboardService, type RenderedLeaderboard } from './service'
 
 /** Knobs tests turn; production uses the defaults. */
 export interface LeaderboardTuning {
@@ -22,6 +23,10 @@ export interface LeaderboardTuning {
   checkIntervalMs?: number
   /** Longest a RankTracker call waits. */
   rankBudgetMs?: number
+  /** Rendered-page cache: TTL (default 250 ms; 0 = every read goes to the board) and size bound. */
+  pageCache?: Partial<PageCacheOptions>
+  /** Clock of the page cache and of `generated_at` (tests). */
+  now?: () => number
 }
 
 export interface LeaderboardSettings {
@@ -56,9 +61,18 @@ export interface Leaderboard {
 export function buildLeaderboard(settings: LeaderboardSettings): Leaderboard {
   const { scores, users, logger, tuning = {} } = settings
   const database = new DatabaseBoard(scores)
+  const now = tuning.now ?? Date.now
+  const leaderboardService = (board: LeaderboardBoard) =>
+    new LeaderboardService(
+      board,
+      scores,
+      users,
+      new PageCache<RenderedLeaderboard>({ ...DEFAULT_PAGE_CACHE_OPTIONS, ...tuning.pageCache }, now),
+      now,
+    )
   if (settings.redisUrl === null) {
     return {
-      service: new LeaderboardService(database, scores, users),
+      service: leaderboardService(database),
       rankTracker: new BoardRankTracker(database, null, tuning.rankBudgetMs),
       redis: null,
       start() {},
@@ -78,7 +92,7 @@ export function buildLeaderboard(settings: LeaderboardSettings): Leaderboard {
     () => keeper.poke(),
   )
   return {
-    service: new LeaderboardService(board, scores, users),
+    service: leaderboardService(board),
     rankTracker: new BoardRankTracker(board, writer, tuning.rankBudgetMs),
     redis: { link, keeper, writer },
     start() {

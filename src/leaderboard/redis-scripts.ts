@@ -49,9 +49,12 @@ return out
 /**
  * A page. KEYS: board, marker. ARGV: 'page', offset, limit | 'around', user id, limit.
  * Returns {-1} when the marker is missing, else {total, offset, user, score, rank, user, score, rank, ...}.
- * ZREVRANGE orders equal scores by member descending; the contract wants them ascending. So the page is
- * read as runs of equal score, and each run's members are taken from ZRANGEBYSCORE (ties ascending) at
- * the run's position inside its tie group, found with ZCOUNT.
+ * ZREVRANGE orders equal scores by member descending; the contract wants them ascending. The page is read once
+ * with ZREVRANGE and cut into runs of equal score. A run with a higher score before it and a lower score after
+ * it on the page is its whole tie group: its members are the ZREVRANGE ones, reversed, and its rank is its
+ * position + 1. Only the runs at the page's edges may be part of a larger tie group: the first run's rank comes
+ * from one ZCOUNT, and an edge run's members from ZRANGEBYSCORE (ties ascending) at the run's place in its
+ * group. So a page costs a fixed handful of calls, however many distinct scores it holds.
  */
 export const READ_SCRIPT = new LuaScript(`
 local board, marker = KEYS[1], KEYS[2]
@@ -76,17 +79,28 @@ end
 local out = { total, offset }
 local raw = redis.call('ZREVRANGE', board, offset, offset + limit - 1, 'WITHSCORES')
 local n = #raw / 2
+-- Whether the page's last run may go on below the page (not when the page reaches the end of the board).
+local lastCut = offset + n < total
 local i = 1
 while i <= n do
   local score = raw[2 * i]
   local j = i
   while j < n and raw[2 * (j + 1)] == score do j = j + 1 end
-  local above = redis.call('ZCOUNT', board, '(' .. score, '+inf')
-  local members = redis.call('ZRANGEBYSCORE', board, score, score, 'LIMIT', offset + i - 1 - above, j - i + 1)
-  for k = 1, #members do
-    out[#out + 1] = members[k]
-    out[#out + 1] = score
-    out[#out + 1] = above + 1
+  local above = offset + i - 1
+  if i == 1 then above = redis.call('ZCOUNT', board, '(' .. score, '+inf') end
+  if above < offset + i - 1 or (j == n and lastCut) then
+    local members = redis.call('ZRANGEBYSCORE', board, score, score, 'LIMIT', offset + i - 1 - above, j - i + 1)
+    for k = 1, #members do
+      out[#out + 1] = members[k]
+      out[#out + 1] = score
+      out[#out + 1] = above + 1
+    end
+  else
+    for k = j, i, -1 do
+      out[#out + 1] = raw[2 * k - 1]
+      out[#out + 1] = score
+      out[#out + 1] = above + 1
+    end
   end
   i = j + 1
 end

@@ -106,6 +106,22 @@ for (const dialect of DIALECTS) {
       await expectSameAnswers()
     })
 
+    test('every window of a board with small tie groups: runs cut by either page edge or both', async () => {
+      // Scores spread over ~60 values: pages hold several runs, and tie groups straddle page edges.
+      rows = rows.map((row, index) => ({ userId: row.userId, total: row.total === 0 ? 0 : 10 * ((index * 7_919) % 61) + 3 }))
+      await svc.seed.set(rows)
+      await rebuild()
+      const truth = expected(rows)
+      for (const [name, board] of boards) {
+        for (const limit of [1, 2, 5, 13]) {
+          for (let offset = 0; offset <= truth.length; offset++) {
+            const page = await board.page(offset, limit)
+            expect(page, `${name} page ${offset},${limit}`).toEqual({ entries: truth.slice(offset, offset + limit), totalPlayers: truth.length, offset })
+          }
+        }
+      }
+    })
+
     test('the Redis adapter refuses to answer while its marker is missing', async () => {
       await link.run((client) => client.del(keys.marker))
       const redisBoard = boards[0]![1]

@@ -44,7 +44,14 @@ export async function startTestService(dialect: Dialect, opts: TestServiceOption
     }
   }
   const config = loadConfig({ ACHIEVEMENT_DATABASE_URL: databaseUrl, STAR_TOKEN_SCORE_STEP: '500', ...opts.env })
-  const service = await buildService(config, { logger: silentLogger, rarityTtlMs: 0, ...opts.options })
+  const leaderboard = opts.options?.leaderboard
+  // Tests assert right after writes: leaderboard pages are not cached unless a test opts in with a TTL.
+  const service = await buildService(config, {
+    logger: silentLogger,
+    rarityTtlMs: 0,
+    ...opts.options,
+    leaderboard: { ...leaderboard, pageCache: { ttlMs: 0, ...leaderboard?.pageCache } },
+  })
   await service.start()
   return {
     service,
