@@ -23,11 +23,15 @@ export const DEFAULT_PAGE_SIZE = 20
 export const MAX_PAGE_SIZE = 100
 const MAX_OFFSET = 1_000_000_000
 
-export const LeaderboardQuery = t.Object({
-  limit: t.Optional(queryInteger('limit', { minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })),
-  offset: t.Optional(queryInteger('offset', { minimum: 0, maximum: MAX_OFFSET, default: 0, description: 'Ignored with around_user' })),
-  around_user: t.Optional({ ...UserId, description: 'Return the page of `limit` entries that holds this player' }),
-})
+export const LeaderboardQuery = t.Object(
+  {
+    limit: t.Optional(queryInteger('limit', { minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })),
+    offset: t.Optional(queryInteger('offset', { minimum: 0, maximum: MAX_OFFSET, default: 0, description: 'Ignored with around_user' })),
+    around_user: t.Optional({ ...UserId, description: 'Return the page of `limit` entries that holds this player' }),
+  },
+  // Unknown parameters are ignored, as on every read (cache busters keep working).
+  { additionalProperties: true },
+)
 
 export const LeaderboardEntry = t.Object(
   {

@@ -85,11 +85,13 @@ for (const dialect of DIALECTS) {
           },
         ],
       })
-      // The middle command reuses the first one's unlock id: its outbox row collides, so it must fail alone.
-      const sharedUnlockId = crypto.randomUUID()
+      // The middle command's unlock id is already taken by an earlier unlock: its outbox row collides, so it
+      // must fail alone, whatever order the retries run in.
+      const takenUnlockId = crypto.randomUUID()
+      expect((await svc.service.storage.progress.applyBatch([command('gc-0', takenUnlockId)]))[0]!.ok).toBe(true)
       const outcomes = await svc.service.storage.progress.applyBatch([
-        command('gc-a', sharedUnlockId),
-        command('gc-b', sharedUnlockId),
+        command('gc-a', crypto.randomUUID()),
+        command('gc-b', takenUnlockId),
         command('gc-c', crypto.randomUUID()),
       ])
       expect(outcomes.map((o) => o.ok)).toEqual([true, false, true])

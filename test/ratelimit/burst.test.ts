@@ -48,6 +48,7 @@ async function fireBurst(instances: TestService[], player: string): Promise<Burs
 async function expectBurstOutcome(svc: TestService, player: string, burst: Burst): Promise<void> {
   const accepted = burst.results.filter((result) => result.status === 200)
   const limited = burst.results.filter((result) => result.status === 429)
+  console.log(`burst for ${player}: ${accepted.length} accepted, ${limited.length} limited in ${burst.elapsedSec.toFixed(2)} s`)
   expect(burst.results.filter((result) => result.status !== 200 && result.status !== 429).map((result) => result.status)).toEqual([])
 
   // The bucket's worth, plus at most what refilled while the burst ran.
@@ -134,8 +135,9 @@ describe(`a burst of ${POSTS} posts for one player over two instances sharing li
   })
 
   test('one bucket for both: the instances together accept one bucket’s worth, each post applied exactly once', async () => {
+    // Half the posts go to each instance: with a bucket per instance each would accept its own 100, so the bound
+    // checked below (one bucket's worth in all) holds only if both drew from the one bucket in Redis.
     const burst = await fireBurst([first, second], player)
-    expect(burst.results.filter((_, index) => index % 2 === 1).some((result) => result.status === 200)).toBe(true)
     await expectBurstOutcome(first, player, burst)
     const redis = new Redis(REDIS_URL)
     try {

@@ -54,4 +54,31 @@ describe('user directory', () => {
     await directory.profiles(ids)
     expect(calls).toBe(31)
   })
+
+  test('bounded by maxEntries: the least recently used id is evicted, a recently read one is kept', async () => {
+    const looked: string[] = []
+    const server = Bun.serve({
+      port: 0,
+      fetch(request) {
+        const id = decodeURIComponent(new URL(request.url).pathname.split('/').pop()!)
+        looked.push(id)
+        return Response.json({ username: id })
+      },
+    })
+    servers.push(server)
+    const directory = new CachingUserDirectory(new UserServiceClient(`http://127.0.0.1:${server.port}`), {
+      ...DEFAULT_USER_DIRECTORY_OPTIONS,
+      budgetMs: 2_000,
+      maxEntries: 3,
+    })
+    await directory.profiles(['a', 'b', 'c'])
+    await directory.profiles(['a']) // a is now more recent than b and c
+    await directory.profiles(['d']) // evicts b
+    expect(looked.sort()).toEqual(['a', 'b', 'c', 'd'])
+    const known = await directory.profiles(['a', 'c', 'd'])
+    expect([...known.keys()]).toEqual(['a', 'c', 'd'])
+    expect(looked).toHaveLength(4)
+    expect((await directory.profiles(['b'])).get('b')).toEqual({ username: 'b', displayName: null })
+    expect(looked).toHaveLength(5)
+  })
 })

@@ -216,20 +216,31 @@ export class PostgresProgressStore implements ProgressStore {
     try {
       return (await this.withRetry(() => this.commit(commands))).map((result) => ({ ok: true, result }))
     } catch (error) {
-      if (commands.length === 1 || isStorageUnavailable(error) && !isRetryable(error)) {
+      if (commands.length === 1 || (isStorageUnavailable(error) && !isRetryable(error))) {
         return commands.map(() => ({ ok: false, error }))
       }
-      return Promise.all(
-        commands.map(async (command): Promise<ProgressOutcome> => {
-          try {
-            const [result] = await this.withRetry(() => this.commit([command]))
-            return { ok: true, result: result! }
-          } catch (error) {
-            return { ok: false, error }
-          }
-        }),
-      )
+      return this.applyOneByOne(commands)
     }
+  }
+
+  /** Each command in its own transaction: players in parallel, one player's commands in their order. */
+  private async applyOneByOne(commands: ProgressCommand[]): Promise<ProgressOutcome[]> {
+    const outcomes: ProgressOutcome[] = new Array(commands.length)
+    const byPlayer = new Map<string, number[]>()
+    commands.forEach((command, index) => byPlayer.set(command.userId, [...(byPlayer.get(command.userId) ?? []), index]))
+    await Promise.all(
+      [...byPlayer.values()].map(async (indexes) => {
+        for (const index of indexes) {
+          try {
+            const [result] = await this.withRetry(() => this.commit([commands[index]!]))
+            outcomes[index] = { ok: true, result: result! }
+          } catch (error) {
+            outcomes[index] = { ok: false, error }
+          }
+        }
+      }),
+    )
+    return outcomes
   }
 
   private async withRetry<T>(work: () => Promise<T>): Promise<T> {
