@@ -12,8 +12,10 @@ export interface CachingUserDirectoryOptions {
   notFoundTtlMs: number
   /** A failed lookup (timeout, refused, 5xx) is not retried for this long. */
   failureTtlMs: number
-  /** Ids cached at most, least recently used evicted first. Kept small: a large cache of short-lived entries held
-   * the heap (and RSS) well above what its entries weigh under around_user churn. */
+  /**
+   * Ids cached at most, least recently used evicted first. Kept small: under around_user churn a 50k cache held
+   * the heap (and RSS) far above what its entries weigh.
+   */
   maxEntries: number
 }
 

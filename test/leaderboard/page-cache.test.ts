@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { PageCache } from '../../src/leaderboard/page-cache'
 import { DIALECTS } from '../support/service'
-import { startLeaderboardService, type LeaderboardTestService, type SeedRow } from './support'
+import { startLeaderboardService, waitFor, type LeaderboardTestService, type SeedRow } from './support'
 
 /** A clock the test moves by hand. */
 function manualClock(start = 1_700_000_000_000) {
@@ -39,6 +39,43 @@ describe('PageCache', () => {
     expect(await cache.get('0:20', async () => `load ${++loads}`)).toBe('load 2')
   })
 
+  test('refresh ahead: past refreshAfterMs a read gets the cached page and starts one background refresh', async () => {
+    const clock = manualClock()
+    const cache = new PageCache<string>({ ttlMs: 250, refreshAfterMs: 100, maxEntries: 10 }, clock.now)
+    let loads = 0
+    expect(await cache.get('k', async () => `v${++loads}`)).toBe('v1')
+    clock.advance(99)
+    expect(await cache.get('k', async () => `v${++loads}`)).toBe('v1')
+    expect(loads).toBe(1)
+
+    clock.advance(1) // 100 ms old: served, and refreshed in the background (one refresh for all readers)
+    const refresh = deferred<string>()
+    const slowLoad = () => {
+      loads += 1
+      return refresh.promise
+    }
+    expect(await Promise.all([cache.get('k', slowLoad), cache.get('k', slowLoad)])).toEqual(['v1', 'v1'])
+    expect(loads).toBe(2)
+    clock.advance(10)
+    refresh.resolve('v2')
+    await refresh.promise
+    await Bun.sleep(0)
+    expect(await cache.get('k', slowLoad)).toBe('v2')
+    // The refreshed page is dated by the refresh's start (100 ms): it expires at 350 ms.
+    clock.advance(239) // 349 ms
+    expect(cache.fresh('k')).toBe('v2')
+    clock.advance(1)
+    expect(cache.fresh('k')).toBeUndefined()
+  })
+
+  test('a page read earlier never replaces one read later', () => {
+    const clock = manualClock()
+    const cache = new PageCache<string>({ ttlMs: 250, maxEntries: 10 }, clock.now)
+    cache.set('k', 'newer', clock.now())
+    cache.set('k', 'older', clock.now() - 10)
+    expect(cache.fresh('k')).toBe('newer')
+  })
+
   test('a failed load is shared by its readers and not cached', async () => {
     const cache = new PageCache<string>({ ttlMs: 250, maxEntries: 10 }, manualClock().now)
     const pending = deferred<string>()
@@ -73,8 +110,9 @@ describe('PageCache', () => {
 type Entry = { user_id: string; score: number; rank: number }
 
 for (const dialect of DIALECTS) {
-  describe(`GET /leaderboard page cache (${dialect}, TTL 250 ms, test clock)`, () => {
+  describe(`GET /leaderboard page cache (${dialect}, TTL 250 ms, refresh after 125 ms, test clock)`, () => {
     const TTL = 250
+    const REFRESH_AFTER = 125
     const clock = manualClock()
     let svc: LeaderboardTestService
     const boardReads = () => svc.service.deps.leaderboard.boardReads
@@ -86,7 +124,7 @@ for (const dialect of DIALECTS) {
     const scoreOf = (body: { entries: Entry[] }, userId: string) => body.entries.find((entry) => entry.user_id === userId)?.score
 
     beforeAll(async () => {
-      svc = await startLeaderboardService(dialect, { options: { leaderboard: { pageCache: { ttlMs: TTL }, now: clock.now } } })
+      svc = await startLeaderboardService(dialect, { options: { leaderboard: { pageCache: { ttlMs: TTL, refreshAfterMs: REFRESH_AFTER }, now: clock.now } } })
       await svc.seed.set(Array.from({ length: 10 }, (_, i): SeedRow => ({ userId: `p${i}`, total: 1_000 - 10 * i })))
     })
     afterAll(async () => {
@@ -100,16 +138,29 @@ for (const dialect of DIALECTS) {
       expect(first.generated_at).toBe(new Date(clock.now()).toISOString())
 
       await svc.seed.set([{ userId: 'p4', total: 2_000 }])
-      clock.advance(TTL - 1)
-      const second = await get('limit=5')
-      expect(second).toEqual(first)
+      clock.advance(REFRESH_AFTER - 1)
+      expect(await get('limit=5')).toEqual(first)
       expect(boardReads()).toBe(before + 1)
 
-      clock.advance(1)
-      const third = await get('limit=5')
+      clock.advance(TTL)
+      const fresh = await get('limit=5')
       expect(boardReads()).toBe(before + 2)
-      expect(third.entries[0]).toMatchObject({ user_id: 'p4', score: 2_000, rank: 1 })
-      expect(third.generated_at).toBe(new Date(clock.now()).toISOString())
+      expect(fresh.entries[0]).toMatchObject({ user_id: 'p4', score: 2_000, rank: 1 })
+      expect(fresh.generated_at).toBe(new Date(clock.now()).toISOString())
+    })
+
+    test('past the refresh age and within the TTL: the cached page is served and one board read refreshes it', async () => {
+      clock.advance(TTL)
+      const before = boardReads()
+      const first = await get('limit=5')
+      await svc.seed.set([{ userId: 'p4', total: 2_500 }])
+      clock.advance(REFRESH_AFTER)
+      const readers = await Promise.all([get('limit=5'), get('limit=5'), get('limit=5')])
+      for (const page of readers) expect(page).toEqual(first)
+      expect(boardReads()).toBe(before + 2)
+      await waitFor(async () => scoreOf(await get('limit=5'), 'p4') === 2_500, 5_000, 'the background refresh')
+      expect(boardReads()).toBe(before + 2)
+      expect((await get('limit=5')).generated_at).toBe(new Date(clock.now()).toISOString())
     })
 
     test('concurrent reads of one page make one board read; other pages are cached apart', async () => {
