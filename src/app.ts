@@ -6,11 +6,9 @@ import type { CatalogService } from './catalog/service'
 import { catalogRoutes } from './catalog/routes'
 import { errorHandler } from './http/errors'
 import { jsonBody } from './http/json-body'
-import type { RankTracker } from './leaderboard/model'
 import { leaderboardRoutes } from './leaderboard/routes'
 import type { LeaderboardService } from './leaderboard/service'
 import type { Logger } from './ops/logger'
-import type { UnlockNotifier } from './notifications/model'
 import { opsRoutes } from './ops/routes'
 import { httpObserver, requestIdOf } from './ops/http-observer'
 import type { OpsDeps } from './ops/operations'
@@ -28,12 +26,8 @@ export interface AppDeps {
   /** Token buckets for progress posts (per player, optionally per caller); see src/ratelimit/guard.ts. */
   rateLimiter: RateLimiter
   catalog: CatalogService
-  /** Told after a progress commit that created pending notification outbox entries. */
-  unlockNotifier: UnlockNotifier
   progress: ProgressService
   overview: OverviewService
-  /** Redis-backed (or database-backed) ranks for progress and overview; never throws. */
-  rankTracker: RankTracker
   leaderboard: LeaderboardService
   /** Lifecycle, readiness and metrics (src/ops/operations.ts). */
   ops: OpsDeps

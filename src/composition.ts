@@ -11,6 +11,7 @@ import { createUnlockNotifications, type NotificationTuning } from './notificati
 import { createRateLimiter } from './ratelimit/factory'
 import type { RateLimiter } from './ratelimit/model'
 import type { RankTracker } from './leaderboard/model'
+import type { UnlockNotifier } from './notifications/model'
 import { buildLeaderboard, type LeaderboardTuning } from './leaderboard/build'
 import { createUserDirectory } from './users/directory'
 import { IdempotencyPruner } from './progress/idempotency-pruner'
@@ -41,6 +42,10 @@ export interface Service {
   deps: AppDeps
   storage: Storage
   config: Config
+  /** The ranks progress and overview use (tests drive the leaderboard through it). */
+  rankTracker: RankTracker
+  /** Wakes the outbox dispatcher (tests). */
+  unlockNotifier: UnlockNotifier
   /** Starts background work: caches, the outbox dispatcher, the leaderboard writer. */
   start(): Promise<void>
   /** Stops background work, flushing what can be flushed, and closes connections. */
@@ -101,10 +106,8 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     authenticator,
     rateLimiter: rateLimits.limiter,
     catalog,
-    unlockNotifier: notifications.notifier,
     progress,
     overview,
-    rankTracker,
     leaderboard: leaderboard.service,
     ops: ops.watch({ storage, progress, catalogCache, leaderboard, notifications }),
   }
@@ -116,6 +119,8 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     deps,
     storage,
     config,
+    rankTracker,
+    unlockNotifier: notifications.notifier,
     async start() {
       unsubscribeCatalog = storage.onCatalogChange(() => void catalogCache.reload().catch(() => {}))
       await catalogCache.start()

@@ -23,7 +23,7 @@ for (const dialect of DIALECTS) {
       /** Commits rows to the database and tells the rank tracker, as a progress write does. */
       async function commit(rows: SeedRow[]) {
         await svc.seed.set(rows)
-        await Promise.all(rows.map((row) => svc.service.deps.rankTracker.submit(row.userId, row.total)))
+        await Promise.all(rows.map((row) => svc.service.rankTracker.submit(row.userId, row.total)))
       }
 
       beforeAll(async () => {
@@ -117,15 +117,15 @@ for (const dialect of DIALECTS) {
 
       test('a score only goes up: an older total submitted late changes nothing', async () => {
         await commit([{ userId: 'm11', total: 95 }])
-        await svc.service.deps.rankTracker.submit('m11', 39)
+        await svc.service.rankTracker.submit('m11', 39)
         const res = await svc.call('GET', '/leaderboard?around_user=m11&limit=1')
         expect(res.body.entries).toMatchObject([{ user_id: 'm11', score: 95, rank: 2 }])
       })
 
       test('rank tracker answers competition ranks', async () => {
-        expect(await svc.service.deps.rankTracker.rankOf('p2-b', 90)).toBe(3)
-        expect(await svc.service.deps.rankTracker.rankOf('p1', 100)).toBe(1)
-        expect(await svc.service.deps.rankTracker.rankOf('zero', 0)).toBeNull()
+        expect(await svc.service.rankTracker.rankOf('p2-b', 90)).toBe(3)
+        expect(await svc.service.rankTracker.rankOf('p1', 100)).toBe(1)
+        expect(await svc.service.rankTracker.rankOf('zero', 0)).toBeNull()
       })
 
       test('bad query → 422 with the error body', async () => {

@@ -17,7 +17,7 @@ for (const dialect of DIALECTS) {
     async function commit(rows: SeedRow[]) {
       for (const row of rows) truth.set(row.userId, row.total)
       await svc.seed.set(rows)
-      return Promise.all(rows.map((row) => svc.service.deps.rankTracker.submit(row.userId, row.total)))
+      return Promise.all(rows.map((row) => svc.service.rankTracker.submit(row.userId, row.total)))
     }
 
     function expectedEntries(): Entry[] {
@@ -73,7 +73,7 @@ for (const dialect of DIALECTS) {
       expect(performance.now() - startedAt).toBeLessThan(200)
       // Writes made while Redis is down are in the database, and reads show them.
       await expectMatchesDatabase()
-      expect(await svc.service.deps.rankTracker.rankOf('u00', 500)).toBe(1)
+      expect(await svc.service.rankTracker.rankOf('u00', 500)).toBe(1)
     })
 
     test('Redis back but empty: the board is rebuilt from the database without a manual step', async () => {

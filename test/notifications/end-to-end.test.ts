@@ -68,7 +68,7 @@ for (const dialect of DIALECTS) {
       expect(response.body.newly_unlocked).toEqual(['silent'])
       const entries = await svc.service.storage.outbox.forUser('quiet')
       expect(entries.map((e) => e.status)).toEqual(['suppressed'])
-      svc.service.deps.unlockNotifier.wake()
+      svc.service.unlockNotifier.wake()
       await Bun.sleep(100)
       expect(stub.requests.some((r) => (r.body as { user_id?: string }).user_id === 'quiet')).toBe(false)
     })
@@ -93,7 +93,7 @@ for (const dialect of DIALECTS) {
       try {
         const response = await offline.call('POST', '/users/offline-player/progress', { achievement_code: 'offline' })
         expect(response.status).toBe(200)
-        offline.service.deps.unlockNotifier.wake()
+        offline.service.unlockNotifier.wake()
         await Bun.sleep(150)
         expect((await offline.service.storage.outbox.forUser('offline-player')).map((e) => e.status)).toEqual(['pending'])
         expect(stub.requests.some((r) => (r.body as { user_id?: string }).user_id === 'offline-player')).toBe(false)
@@ -102,7 +102,7 @@ for (const dialect of DIALECTS) {
         await offline.close()
       }
       // The configured instance picks it up (on wake, or its next poll).
-      svc.service.deps.unlockNotifier.wake()
+      svc.service.unlockNotifier.wake()
       await waitFor('delivered by the configured instance', async () => (await svc.service.storage.outbox.forUser('offline-player'))[0]?.status === 'delivered')
       const request = stub.requests.find((r) => (r.body as { user_id?: string }).user_id === 'offline-player')
       expect((request!.body as { message: string }).message).toBe('You unlocked Offline Hero (+30 XP)!')

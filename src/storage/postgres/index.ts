@@ -1,4 +1,4 @@
-import type { IdempotencyStore, OutboxStore, ProgressStore, Storage } from '../port'
+import type { Storage } from '../port'
 import { PostgresCatalogStore, CATALOG_CHANNEL } from './catalog'
 import { connectPostgres, type PostgresOptions } from './connection'
 import { migratePostgres } from './migrate'

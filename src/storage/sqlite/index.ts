@@ -1,4 +1,4 @@
-import type { IdempotencyStore, OutboxStore, ProgressStore, Storage } from '../port'
+import type { Storage } from '../port'
 import { SqliteCatalogStore } from './catalog'
 import { openSqlite } from './connection'
 import { SqliteIdempotencyStore } from './idempotency'
