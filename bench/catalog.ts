@@ -21,3 +21,12 @@ export const pointsOf = (n: number) => POINTS[Math.floor(n / TARGETS.length) % P
 export const targetSql = (n: string) => `(CASE ${TARGETS.map((t, i) => `WHEN (${n}) % ${TARGETS.length} = ${i} THEN ${t}`).join(' ')} END)`
 export const pointsSql = (n: string) =>
   `(CASE ${POINTS.map((p, i) => `WHEN ((${n}) / ${TARGETS.length}) % ${POINTS.length} = ${i} THEN ${p}`).join(' ')} END)`
+
+/** SQL (Postgres and SQLite): one delivered outbox entry per seeded unlock, as if every notification went out. */
+export const SEED_DELIVERED_OUTBOX_SQL = `
+  INSERT INTO notification_outbox (id, user_id, achievement_id, achievement_code, title, reward_points, score_delta,
+                                   star_tokens_awarded, metadata, status, attempts, next_attempt_at, created_at, delivered_at)
+  SELECT ua.unlock_id, ua.user_id, ua.achievement_id, a.code, a.title, ua.reward_points, ua.reward_points, 0, NULL,
+         'delivered', 1, ua.unlocked_at, ua.unlocked_at, ua.unlocked_at
+  FROM user_achievements ua JOIN achievements a ON a.id = ua.achievement_id
+  WHERE ua.is_completed`

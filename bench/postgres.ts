@@ -1,5 +1,6 @@
 import postgres from 'postgres'
-import { SEED_PROGRESS_SHARE, STAR_TOKEN_STEP, pointsSql, targetSql } from './catalog'
+import { SEED_DELIVERED_OUTBOX_SQL, SEED_PROGRESS_SHARE, STAR_TOKEN_STEP, pointsSql, targetSql } from './catalog'
+import { FACTS_SQL, SCORES_SQL, toDatabaseFacts, type DatabaseFacts } from './facts'
 
 type Sql = postgres.Sql<Record<string, never>>
 
@@ -87,13 +88,7 @@ export async function seedPostgres(url: string, players: number, achievements: n
       INSERT INTO star_token_ledger (user_id, token_index, score_at_award, awarded_at)
       SELECT s.user_id, k, k * ${STAR_TOKEN_STEP}, now()
       FROM user_scores s CROSS JOIN LATERAL generate_series(1, s.star_tokens) AS k`)
-    await sql.unsafe(`
-      INSERT INTO notification_outbox (id, user_id, achievement_id, achievement_code, title, reward_points, score_delta,
-                                       star_tokens_awarded, metadata, status, attempts, next_attempt_at, created_at, delivered_at)
-      SELECT ua.unlock_id, ua.user_id, ua.achievement_id, a.code, a.title, ua.reward_points, ua.reward_points, 0, NULL,
-             'delivered', 1, ua.unlocked_at, ua.unlocked_at, ua.unlocked_at
-      FROM user_achievements ua JOIN achievements a ON a.id = ua.achievement_id
-      WHERE ua.is_completed`)
+    await sql.unsafe(SEED_DELIVERED_OUTBOX_SQL)
     await prepareBaselineTables(sql)
     await sql.unsafe(`VACUUM ANALYZE`)
     await sql.unsafe(`CHECKPOINT`)
@@ -138,54 +133,14 @@ export async function checkpoint(url: string): Promise<void> {
   }
 }
 
-export interface DatabaseFacts {
-  /** Every player with a score > 0, as the board should hold them. */
-  scores: Map<string, number>
-  unlocked: number
-  outbox: number
-  /** Players whose achievements_unlocked differs from their completed rows. */
-  unlockedCountMismatches: number
-  /** Players whose star_tokens differs from floor(total / step). */
-  starTokenMismatches: number
-  /** Players whose ledger row count differs from star_tokens. */
-  ledgerMismatches: number
-  /** Players whose total is below the rewards of their unlocked achievements. */
-  totalBelowRewards: number
-  idempotencyKeys: number
-}
+export type { DatabaseFacts } from './facts'
 
 export async function readDatabaseFacts(url: string): Promise<DatabaseFacts> {
   const sql = connect(url)
   try {
-    const rows = await sql.unsafe<{ user_id: string; total_points: string }[]>(
-      `SELECT user_id, total_points FROM user_scores WHERE total_points > 0`,
-    )
-    const [facts] = await sql.unsafe<Record<string, string>[]>(`
-      WITH done AS (
-        SELECT user_id, count(*) AS n, sum(reward_points) AS rewards FROM user_achievements WHERE is_completed GROUP BY user_id
-      ), ledger AS (
-        SELECT user_id, count(*) AS n FROM star_token_ledger GROUP BY user_id
-      )
-      SELECT
-        (SELECT count(*) FROM user_achievements WHERE is_completed) AS unlocked,
-        (SELECT count(*) FROM notification_outbox) AS outbox,
-        (SELECT count(*) FROM user_scores s LEFT JOIN done d USING (user_id)
-          WHERE s.achievements_unlocked <> COALESCE(d.n, 0)) AS unlocked_mismatch,
-        (SELECT count(*) FROM user_scores s WHERE s.star_tokens <> s.total_points / ${STAR_TOKEN_STEP}) AS token_mismatch,
-        (SELECT count(*) FROM user_scores s LEFT JOIN ledger l USING (user_id)
-          WHERE s.star_tokens <> COALESCE(l.n, 0)) AS ledger_mismatch,
-        (SELECT count(*) FROM user_scores s JOIN done d USING (user_id) WHERE s.total_points < d.rewards) AS below_rewards,
-        (SELECT count(*) FROM idempotency_keys) AS idempotency_keys`)
-    return {
-      scores: new Map(rows.map((row) => [row.user_id, Number(row.total_points)])),
-      unlocked: Number(facts!.unlocked),
-      outbox: Number(facts!.outbox),
-      unlockedCountMismatches: Number(facts!.unlocked_mismatch),
-      starTokenMismatches: Number(facts!.token_mismatch),
-      ledgerMismatches: Number(facts!.ledger_mismatch),
-      totalBelowRewards: Number(facts!.below_rewards),
-      idempotencyKeys: Number(facts!.idempotency_keys),
-    }
+    const scores = await sql.unsafe<{ user_id: string; total_points: string }[]>(SCORES_SQL)
+    const [facts] = await sql.unsafe<Record<string, string>[]>(FACTS_SQL)
+    return toDatabaseFacts(scores, facts!)
   } finally {
     await sql.end()
   }

@@ -1,6 +1,7 @@
 import { Database } from 'bun:sqlite'
-import { SEED_PROGRESS_SHARE, STAR_TOKEN_STEP, pointsSql, targetSql } from './catalog'
-import type { DatabaseFacts, SeedSummary } from './postgres'
+import { SEED_DELIVERED_OUTBOX_SQL, SEED_PROGRESS_SHARE, STAR_TOKEN_STEP, pointsSql, targetSql } from './catalog'
+import { FACTS_SQL, SCORES_SQL, toDatabaseFacts, type DatabaseFacts } from './facts'
+import type { SeedSummary } from './postgres'
 
 const RANDOM_UNIT = `((abs(random()) % 1000000) / 1000000.0)`
 const RANDOM_UUID = `(lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2)
@@ -53,13 +54,7 @@ export function seedSqlite(path: string, players: number, achievements: number):
         INSERT INTO star_token_ledger (user_id, token_index, score_at_award, awarded_at)
         WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < (SELECT max(star_tokens) FROM user_scores))
         SELECT s.user_id, k.i, k.i * ${STAR_TOKEN_STEP}, ${now} FROM user_scores s JOIN k ON k.i <= s.star_tokens`)
-      db.exec(`
-        INSERT INTO notification_outbox (id, user_id, achievement_id, achievement_code, title, reward_points, score_delta,
-                                         star_tokens_awarded, metadata, status, attempts, next_attempt_at, created_at, delivered_at)
-        SELECT ua.unlock_id, ua.user_id, ua.achievement_id, a.code, a.title, ua.reward_points, ua.reward_points, 0, NULL,
-               'delivered', 1, ua.unlocked_at, ua.unlocked_at, ua.unlocked_at
-        FROM user_achievements ua JOIN achievements a ON a.id = ua.achievement_id
-        WHERE ua.is_completed`)
+      db.exec(SEED_DELIVERED_OUTBOX_SQL)
     })()
     db.exec('ANALYZE')
     db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
@@ -77,37 +72,8 @@ export function seedSqlite(path: string, players: number, achievements: number):
 export function readSqliteFacts(path: string): DatabaseFacts {
   const db = new Database(path, { readonly: true })
   try {
-    const rows = db
-      .query<{ user_id: string; total_points: number }, []>(`SELECT user_id, total_points FROM user_scores WHERE total_points > 0`)
-      .all()
-    const facts = db
-      .query<Record<string, number>, []>(`
-        WITH done AS (
-          SELECT user_id, count(*) AS n, sum(reward_points) AS rewards FROM user_achievements WHERE is_completed GROUP BY user_id
-        ), ledger AS (
-          SELECT user_id, count(*) AS n FROM star_token_ledger GROUP BY user_id
-        )
-        SELECT
-          (SELECT count(*) FROM user_achievements WHERE is_completed) AS unlocked,
-          (SELECT count(*) FROM notification_outbox) AS outbox,
-          (SELECT count(*) FROM user_scores s LEFT JOIN done d USING (user_id)
-            WHERE s.achievements_unlocked <> COALESCE(d.n, 0)) AS unlocked_mismatch,
-          (SELECT count(*) FROM user_scores s WHERE s.star_tokens <> s.total_points / ${STAR_TOKEN_STEP}) AS token_mismatch,
-          (SELECT count(*) FROM user_scores s LEFT JOIN ledger l USING (user_id)
-            WHERE s.star_tokens <> COALESCE(l.n, 0)) AS ledger_mismatch,
-          (SELECT count(*) FROM user_scores s JOIN done d USING (user_id) WHERE s.total_points < d.rewards) AS below_rewards,
-          (SELECT count(*) FROM idempotency_keys) AS idempotency_keys`)
-      .get()!
-    return {
-      scores: new Map(rows.map((row) => [row.user_id, row.total_points])),
-      unlocked: facts.unlocked!,
-      outbox: facts.outbox!,
-      unlockedCountMismatches: facts.unlocked_mismatch!,
-      starTokenMismatches: facts.token_mismatch!,
-      ledgerMismatches: facts.ledger_mismatch!,
-      totalBelowRewards: facts.below_rewards!,
-      idempotencyKeys: facts.idempotency_keys!,
-    }
+    const scores = db.query<{ user_id: string; total_points: number }, []>(SCORES_SQL).all()
+    return toDatabaseFacts(scores, db.query<Record<string, number>, []>(FACTS_SQL).get()!)
   } finally {
     db.close()
   }

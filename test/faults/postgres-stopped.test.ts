@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { RedisServer } from '../support/redis-server'
 import { DIALECTS } from '../support/service'
 import { ProgressLoad, tally, type PostRecord } from './support/load'
 import { PostgresServer } from './support/postgres-server'
 import { waitFor } from './support/ports'
-import { RedisServer } from './support/redis-server'
 import { POST_BODY, acknowledgedButMissing, createAchievements, inconsistencies, readDatabase, serviceEnv } from './support/scenario'
 import { ServiceProcess, showingLogsOnFailure } from './support/service-process'
 
@@ -21,13 +21,13 @@ describe.skipIf(!DIALECTS.includes('postgres'))('drill: Postgres paused and stop
   beforeAll(async () => {
     postgres = await PostgresServer.create()
     databaseUrl = await postgres.createDatabase('achievements')
-    redis = await RedisServer.create()
+    redis = await RedisServer.start()
     service = await ServiceProcess.start(serviceEnv({ databaseUrl, redisUrl: redis.url, boardKey: 'drill:lb' }))
     await createAchievements(service.url)
   }, 60_000)
   afterAll(async () => {
     await service?.destroy()
-    await redis?.destroy()
+    await redis?.kill()
     await postgres?.destroy()
   })
 

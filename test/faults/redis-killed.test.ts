@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createTestDatabase, type TestDatabase } from '../support/postgres'
 import { DIALECTS } from '../support/service'
 import { ProgressLoad, tally } from './support/load'
-import { waitFor } from './support/ports'
-import { RedisServer } from './support/redis-server'
-import { POST_BODY, acknowledgedButMissing, createAchievements, inconsistencies, leaderboardDifferences, readDatabase, serviceEnv } from './support/scenario'
+import { RedisServer } from '../support/redis-server'
+import { expectBoardMatchesDatabase } from './support/drill'
+import { POST_BODY, acknowledgedButMissing, createAchievements, inconsistencies, readDatabase, serviceEnv } from './support/scenario'
 import { ServiceProcess, showingLogsOnFailure } from './support/service-process'
 
 describe.skipIf(!DIALECTS.includes('postgres'))('drill: Redis killed during load', () => {
@@ -15,13 +15,13 @@ describe.skipIf(!DIALECTS.includes('postgres'))('drill: Redis killed during load
 
   beforeAll(async () => {
     database = await createTestDatabase('ach_drill_redis')
-    redis = await RedisServer.create()
+    redis = await RedisServer.start()
     service = await ServiceProcess.start(serviceEnv({ databaseUrl: database.url, redisUrl: redis.url, boardKey }))
     await createAchievements(service.url)
   })
   afterAll(async () => {
     await service?.destroy()
-    await redis?.destroy()
+    await redis?.kill()
     await database?.drop()
   })
 
@@ -30,7 +30,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('drill: Redis killed during load
     await Bun.sleep(1_000)
     await redis.kill()
     await Bun.sleep(1_000)
-    await redis.start() // back, empty
+    await redis.restart() // back, empty
     await Bun.sleep(1_000)
     const records = await load.stop()
 
@@ -45,19 +45,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('drill: Redis killed during load
         expect(acknowledgedButMissing(records, state)).toEqual([])
         expect(inconsistencies(state)).toEqual([])
 
-        const client = redis.client()
-        try {
-          let differences: string[] = []
-          await waitFor(
-            'the Redis board to equal the database',
-            async () => (differences = await leaderboardDifferences(client, boardKey, database.url)).length === 0,
-            10_000,
-            100,
-          ).catch(() => {})
-          expect(differences).toEqual([])
-        } finally {
-          client.disconnect()
-        }
+        await expectBoardMatchesDatabase(redis, boardKey, database.url)
         console.log(`redis drill: ${records.length} posts, ${JSON.stringify(counts)}`)
       },
     )

@@ -1,46 +1,18 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { createTestDatabase, type TestDatabase } from '../support/postgres'
+import { describe, expect, test } from 'bun:test'
 import { DIALECTS } from '../support/service'
+import { expectBoardMatchesDatabase, useDrill } from './support/drill'
 import { ProgressLoad, tally } from './support/load'
-import { NotificationStub } from './support/notification-stub'
 import { waitFor } from './support/ports'
-import { RedisServer } from './support/redis-server'
-import {
-  POST_BODY,
-  acknowledgedButMissing,
-  createAchievements,
-  inconsistencies,
-  leaderboardDifferences,
-  readDatabase,
-  serviceEnv,
-  unlockIds,
-} from './support/scenario'
-import { ServiceProcess, showingLogsOnFailure } from './support/service-process'
+import { POST_BODY, acknowledgedButMissing, createAchievements, inconsistencies, readDatabase, unlockIds } from './support/scenario'
+import { showingLogsOnFailure } from './support/service-process'
 
 describe.skipIf(!DIALECTS.includes('postgres'))('drill: the service killed (SIGKILL) during load, then restarted', () => {
-  let database: TestDatabase
-  let redis: RedisServer
-  let stub: NotificationStub
-  const services: ServiceProcess[] = []
-  const boardKey = 'drill:lb'
-
-  beforeAll(async () => {
-    database = await createTestDatabase('ach_drill_kill')
-    redis = await RedisServer.create()
-    // Deliveries take a little while, so that some are in flight (leased, unanswered) when the process dies.
-    stub = new NotificationStub(() => 5 + Math.floor(Math.random() * 20))
-  })
-  afterAll(async () => {
-    for (const service of services) await service.destroy()
-    await stub?.stop()
-    await redis?.destroy()
-    await database?.drop()
-  })
+  // Deliveries take a little while, so that some are in flight (leased, unanswered) when the process dies.
+  const drill = useDrill('ach_drill_kill', () => 5 + Math.floor(Math.random() * 20))
 
   test('every post answered 200 is stored, every unlock is notified, and the leaderboard converges', async () => {
-    const env = serviceEnv({ databaseUrl: database.url, redisUrl: redis.url, boardKey, notificationUrl: stub.url })
-    const first = await ServiceProcess.start(env)
-    services.push(first)
+    const { database, stub, services } = drill
+    const first = await drill.startService()
     await createAchievements(first.url)
     let target = first.url
     const load = new ProgressLoad({ targets: () => [target], prefix: 'sk', players: 600, concurrency: 16, body: POST_BODY }).start()
@@ -49,8 +21,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('drill: the service killed (SIGK
     first.signal('SIGKILL')
     expect(await first.exited).not.toBe(0)
     const killedAt = Date.now()
-    const second = await ServiceProcess.start(env)
-    services.push(second)
+    const second = await drill.startService()
     target = second.url
     await Bun.sleep(1_000)
     const records = await load.stop()
@@ -76,19 +47,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('drill: the service killed (SIGK
         expect([...unlocks].filter((id) => !stub.delivered.has(id))).toEqual([])
         await waitFor('the outbox to be empty', async () => [...(await readDatabase(database.url)).outbox.values()].every((s) => s === 'delivered'), 5_000, 100)
 
-        const client = redis.client()
-        try {
-          let differences: string[] = []
-          await waitFor(
-            'the Redis board to equal the database',
-            async () => (differences = await leaderboardDifferences(client, boardKey, database.url)).length === 0,
-            10_000,
-            100,
-          ).catch(() => {})
-          expect(differences).toEqual([])
-        } finally {
-          client.disconnect()
-        }
+        await expectBoardMatchesDatabase(drill.redis, drill.boardKey, database.url)
         const redelivered = [...stub.delivered.values()].filter((n) => n > 1).length
         console.log(`kill drill: ${JSON.stringify(counts)}; ${unlocks.size} unlocks delivered, ${redelivered} of them more than once (at-least-once after the kill)`)
       },

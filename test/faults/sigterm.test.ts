@@ -1,45 +1,17 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { createTestDatabase, type TestDatabase } from '../support/postgres'
+import { describe, expect, test } from 'bun:test'
 import { DIALECTS } from '../support/service'
+import { expectBoardMatchesDatabase, useDrill } from './support/drill'
 import { ProgressLoad, tally } from './support/load'
-import { NotificationStub } from './support/notification-stub'
 import { waitFor } from './support/ports'
-import { RedisServer } from './support/redis-server'
-import {
-  POST_BODY,
-  acknowledgedButMissing,
-  createAchievements,
-  inconsistencies,
-  leaderboardDifferences,
-  readDatabase,
-  serviceEnv,
-  unlockIds,
-} from './support/scenario'
-import { ServiceProcess, showingLogsOnFailure } from './support/service-process'
+import { POST_BODY, acknowledgedButMissing, createAchievements, inconsistencies, readDatabase, unlockIds } from './support/scenario'
+import { showingLogsOnFailure } from './support/service-process'
 
 describe.skipIf(!DIALECTS.includes('postgres'))('drill: SIGTERM during load', () => {
-  let database: TestDatabase
-  let redis: RedisServer
-  let stub: NotificationStub
-  const services: ServiceProcess[] = []
-  const boardKey = 'drill:lb'
-
-  beforeAll(async () => {
-    database = await createTestDatabase('ach_drill_term')
-    redis = await RedisServer.create()
-    stub = new NotificationStub(() => 5 + Math.floor(Math.random() * 20))
-  })
-  afterAll(async () => {
-    for (const service of services) await service.destroy()
-    await stub?.stop()
-    await redis?.destroy()
-    await database?.drop()
-  })
+  const drill = useDrill('ach_drill_term', () => 5 + Math.floor(Math.random() * 20))
 
   test('no accepted request fails, the process exits 0 within 10 s, and what was left is finished by the next start', async () => {
-    const env = serviceEnv({ databaseUrl: database.url, redisUrl: redis.url, boardKey, notificationUrl: stub.url })
-    const service = await ServiceProcess.start(env)
-    services.push(service)
+    const { database, stub, services } = drill
+    const service = await drill.startService()
     await createAchievements(service.url)
     const load = new ProgressLoad({ targets: () => [service.url], prefix: 'st', players: 600, concurrency: 16, body: POST_BODY }).start()
     await Bun.sleep(1_500)
@@ -78,22 +50,12 @@ describe.skipIf(!DIALECTS.includes('postgres'))('drill: SIGTERM during load', ()
     )
 
     // The next start delivers every notification left pending and keeps the board equal to the database.
-    const next = await ServiceProcess.start(env)
-    services.push(next)
+    await drill.startService()
     const state = await readDatabase(database.url)
     const unlocks = unlockIds(state)
     await waitFor('every unlock to be delivered', () => [...unlocks].every((id) => stub.delivered.has(id)), 15_000, 100).catch(() => {})
     expect([...unlocks].filter((id) => !stub.delivered.has(id))).toEqual([])
-    const client = redis.client()
-    try {
-      let differences: string[] = []
-      await waitFor('the board to equal the database', async () => (differences = await leaderboardDifferences(client, boardKey, database.url)).length === 0, 10_000, 100).catch(
-        () => {},
-      )
-      expect(differences).toEqual([])
-    } finally {
-      client.disconnect()
-    }
+    await expectBoardMatchesDatabase(drill.redis, drill.boardKey, database.url)
     console.log(`sigterm drill: exit ${exitCode} after ${exitMs} ms; ${JSON.stringify(counts)}; ${unlocks.size} unlocks delivered`)
   }, 90_000)
 })

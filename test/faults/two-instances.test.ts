@@ -1,46 +1,24 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { createTestDatabase, type TestDatabase } from '../support/postgres'
+import { beforeAll, describe, expect, test } from 'bun:test'
 import { DIALECTS } from '../support/service'
+import { expectBoardMatchesDatabase, useDrill } from './support/drill'
 import { ProgressLoad, tally } from './support/load'
-import { NotificationStub } from './support/notification-stub'
 import { waitFor } from './support/ports'
-import { RedisServer } from './support/redis-server'
-import {
-  ACHIEVEMENTS,
-  POST_BODY,
-  createAchievements,
-  inconsistencies,
-  leaderboardDifferences,
-  readDatabase,
-  serviceEnv,
-  unlockIds,
-} from './support/scenario'
-import { ServiceProcess, showingLogsOnFailure } from './support/service-process'
+import { ACHIEVEMENTS, POST_BODY, createAchievements, inconsistencies, readDatabase, unlockIds } from './support/scenario'
+import { showingLogsOnFailure } from './support/service-process'
 
 describe.skipIf(!DIALECTS.includes('postgres'))('drill: two instances serve the same load', () => {
-  let database: TestDatabase
-  let redis: RedisServer
-  let stub: NotificationStub
-  const services: ServiceProcess[] = []
-  const boardKey = 'drill:lb'
+  // Slow-ish answers, so that both instances' dispatchers have deliveries in flight at the same time.
+  const drill = useDrill('ach_drill_two', () => 5 + Math.floor(Math.random() * 25))
+  const services = drill.services
 
   beforeAll(async () => {
-    database = await createTestDatabase('ach_drill_two')
-    redis = await RedisServer.create()
-    // Slow-ish answers, so that both instances' dispatchers have deliveries in flight at the same time.
-    stub = new NotificationStub(() => 5 + Math.floor(Math.random() * 25))
-    const env = serviceEnv({ databaseUrl: database.url, redisUrl: redis.url, boardKey, notificationUrl: stub.url })
-    services.push(await ServiceProcess.start(env), await ServiceProcess.start(env))
+    await drill.startService()
+    await drill.startService()
     await createAchievements(services[0]!.url)
-  })
-  afterAll(async () => {
-    for (const service of services) await service.destroy()
-    await stub?.stop()
-    await redis?.destroy()
-    await database?.drop()
   })
 
   test('exact totals, one unlock per achievement and player, every notification delivered once and never twice at the same time', async () => {
+    const { database, stub } = drill
     // Few players, so that each one's posts hit both instances concurrently.
     const load = new ProgressLoad({ targets: () => services.map((s) => s.url), prefix: 'ti', players: 40, concurrency: 16, body: POST_BODY })
     const records = await load.runFor(2_500)
@@ -70,16 +48,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('drill: two instances serve the 
         expect([...stub.delivered.entries()].filter(([, n]) => n > 1)).toEqual([]) // no crash here: exactly once
         expect(new Set(stub.delivered.keys())).toEqual(unlocks)
 
-        const client = redis.client()
-        try {
-          let differences: string[] = []
-          await waitFor('the board to equal the database', async () => (differences = await leaderboardDifferences(client, boardKey, database.url)).length === 0, 10_000, 100).catch(
-            () => {},
-          )
-          expect(differences).toEqual([])
-        } finally {
-          client.disconnect()
-        }
+        await expectBoardMatchesDatabase(drill.redis, drill.boardKey, database.url)
       },
     )
     console.log(`two-instance drill: ${JSON.stringify(counts)}; ${stub.delivered.size} notifications, each once`)

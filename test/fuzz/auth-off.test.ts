@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { DIALECTS, startTestService, type TestService } from '../support/service'
+import { beforeAll, describe, expect, test } from 'bun:test'
+import { DIALECTS } from '../support/service'
+import { useFuzzTarget } from './support/fixture'
 import { FUZZ_SCALE, FUZZ_SEED, describeTally, fuzzMixedWrites, fuzzRefusedBatches, tallyOf, tallyTotal } from './support/runner'
-import { buildWorld, seedWorld, type FuzzWorld } from './support/world'
 
 /**
  * A smaller run of the hostile-request fuzz with auth off: tokens of any kind (garbage included) are ignored, so
@@ -14,22 +14,15 @@ const TIMEOUT_MS = 60_000 * FUZZ_SCALE
 
 for (const dialect of DIALECTS) {
   describe(`hostile requests, auth off (${dialect})`, () => {
-    let svc: TestService
-    let world: FuzzWorld
-    beforeAll(async () => {
-      world = await buildWorld(false)
-      svc = await startTestService(dialect)
-      expect(svc.service.deps.authenticator.enabled).toBe(false)
-      await seedWorld(svc, world)
-    })
-    afterAll(async () => {
-      await svc.close()
+    const fuzz = useFuzzTarget(dialect, false)
+    beforeAll(() => {
+      expect(fuzz.svc.service.deps.authenticator.enabled).toBe(false)
     })
 
     test(
       'refused writes among reads and unknown routes: no 5xx, contract error bodies, stored state unchanged',
       async () => {
-        const tally = await fuzzRefusedBatches(svc, world, { seed: FUZZ_SEED + 2, runs: REFUSED_BATCHES, batchSize: BATCH_SIZE })
+        const tally = await fuzzRefusedBatches(fuzz.svc, fuzz.world, { seed: FUZZ_SEED + 2, runs: REFUSED_BATCHES, batchSize: BATCH_SIZE })
         console.log(`fuzz ${dialect} auth off, refused batches: ${tallyTotal(tally)} requests: ${describeTally(tally)}`)
         expect(tally.get(401) ?? 0).toBe(0)
         for (const status of [404, 415, 422]) expect(tally.get(status) ?? 0).toBeGreaterThan(0)
@@ -40,7 +33,7 @@ for (const dialect of DIALECTS) {
     test(
       'valid and hostile-but-valid writes: a refused one changes nothing, and none gets a 5xx',
       async () => {
-        const tally = await fuzzMixedWrites(svc, world, { seed: FUZZ_SEED + 3, runs: MIXED_WRITES })
+        const tally = await fuzzMixedWrites(fuzz.svc, fuzz.world, { seed: FUZZ_SEED + 3, runs: MIXED_WRITES })
         console.log(`fuzz ${dialect} auth off, mixed writes: ${tallyTotal(tally)} requests: ${describeTally(tally)}`)
         expect(tallyOf(tally, (status) => status < 300)).toBeGreaterThan(MIXED_WRITES * 0.3)
       },

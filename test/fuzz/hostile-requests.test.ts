@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { JWT_ENV } from '../auth/tokens'
-import { DIALECTS, startTestService, type TestService } from '../support/service'
+import { describe, expect, test } from 'bun:test'
+import { DIALECTS } from '../support/service'
+import { useFuzzTarget } from './support/fixture'
 import { FUZZ_SCALE, FUZZ_SEED, describeTally, fuzzMixedWrites, fuzzRefusedBatches, tallyOf, tallyTotal } from './support/runner'
-import { buildWorld, seedWorld, type FuzzWorld } from './support/world'
 
 /**
  * Thousands of generated invalid and hostile requests against every route, auth on (see auth-off.test.ts for the
@@ -15,21 +14,12 @@ const TIMEOUT_MS = 120_000 * FUZZ_SCALE
 
 for (const dialect of DIALECTS) {
   describe(`hostile requests, auth on (${dialect})`, () => {
-    let svc: TestService
-    let world: FuzzWorld
-    beforeAll(async () => {
-      world = await buildWorld(true)
-      svc = await startTestService(dialect, { env: JWT_ENV })
-      await seedWorld(svc, world)
-    })
-    afterAll(async () => {
-      await svc.close()
-    })
+    const fuzz = useFuzzTarget(dialect, true)
 
     test(
       'refused writes among reads and unknown routes: no 5xx, contract error bodies, stored state unchanged',
       async () => {
-        const tally = await fuzzRefusedBatches(svc, world, { seed: FUZZ_SEED, runs: REFUSED_BATCHES, batchSize: BATCH_SIZE })
+        const tally = await fuzzRefusedBatches(fuzz.svc, fuzz.world, { seed: FUZZ_SEED, runs: REFUSED_BATCHES, batchSize: BATCH_SIZE })
         console.log(`fuzz ${dialect} auth on, refused batches: ${tallyTotal(tally)} requests: ${describeTally(tally)}`)
         expect(tallyTotal(tally)).toBeGreaterThanOrEqual(REFUSED_BATCHES * BATCH_SIZE * 0.9)
         // The generators reach every kind of refusal the contract names.
@@ -41,7 +31,7 @@ for (const dialect of DIALECTS) {
     test(
       'valid and hostile-but-valid writes: a refused one changes nothing, and none gets a 5xx',
       async () => {
-        const tally = await fuzzMixedWrites(svc, world, { seed: FUZZ_SEED + 1, runs: MIXED_WRITES })
+        const tally = await fuzzMixedWrites(fuzz.svc, fuzz.world, { seed: FUZZ_SEED + 1, runs: MIXED_WRITES })
         console.log(`fuzz ${dialect} auth on, mixed writes: ${tallyTotal(tally)} requests: ${describeTally(tally)}`)
         // Enough of them are accepted for the run to exercise stored writes, and enough refused to check those.
         expect(tallyOf(tally, (status) => status < 300)).toBeGreaterThan(MIXED_WRITES * 0.3)

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Redis from 'ioredis'
 import postgres from 'postgres'
+import { freePort } from '../support/ports'
 import { startTestService, type Dialect, type TestService, type TestServiceOptions } from '../support/service'
 
 export const SHARED_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -102,72 +103,8 @@ export class ScoreSeeder {
   }
 }
 
-/** A redis-server of the test's own on a free port, so the test may stop, kill and restart it. */
-export class OwnRedis {
-  private process: ReturnType<typeof Bun.spawn> | null = null
-
-  private constructor(readonly port: number) {}
-
-  static async start(): Promise<OwnRedis> {
-    const probe = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
-    const port = probe.port
-    probe.stop(true)
-    const redis = new OwnRedis(port)
-    await redis.restart()
-    return redis
-  }
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`
-  }
-
-  /** Starts an empty server (no persistence) on the same port and waits until it answers. */
-  async restart(): Promise<void> {
-    this.process = Bun.spawn(['redis-server', '--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdout: 'ignore',
-      stderr: 'ignore',
-    })
-    const client = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
-    client.on('error', () => {})
-    for (let attempt = 0; attempt < 100; attempt++) {
-      try {
-        await client.connect()
-        await client.ping()
-        client.disconnect()
-        return
-      } catch {
-        client.disconnect()
-        await Bun.sleep(50)
-      }
-    }
-    throw new Error(`redis-server on port ${this.port} did not start`)
-  }
-
-  /** Kills the server at once (SIGKILL): its data is gone. */
-  async kill(): Promise<void> {
-    const running = this.process
-    this.process = null
-    if (!running) return
-    running.kill('SIGKILL')
-    await running.exited
-  }
-
-  /** Freezes the server (SIGSTOP): connections stay open but nothing answers. */
-  pause(): void {
-    this.process?.kill('SIGSTOP')
-  }
-
-  resume(): void {
-    this.process?.kill('SIGCONT')
-  }
-
-  /** A plain client for assertions; errors while the server is down are expected. */
-  client(): Redis {
-    const client = new Redis(this.url, { maxRetriesPerRequest: 1 })
-    client.on('error', () => {})
-    return client
-  }
-}
+/** The redis-server of the test's own (test/support/redis-server.ts), under the name the leaderboard tests use. */
+export { RedisServer as OwnRedis } from '../support/redis-server'
 
 export interface UserStub {
   url: string
@@ -196,10 +133,7 @@ export function startUserStub(users: Record<string, Record<string, unknown>>, de
 
 /** A port with nothing listening: connections are refused. */
 export function refusedUrl(): string {
-  const probe = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
-  const port = probe.port
-  probe.stop(true)
-  return `http://127.0.0.1:${port}`
+  return `http://127.0.0.1:${freePort()}`
 }
 
 export async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs = 5_000, label = 'condition'): Promise<void> {

@@ -1,25 +1,14 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
 import Redis from 'ioredis'
 import { type BucketCheck, type BucketState, decide, levelAt } from '../../src/ratelimit/bucket'
 import { MemoryRateLimiter } from '../../src/ratelimit/memory'
 import type { BucketRule, LimitedBy, RateDecision, RateLimitRules } from '../../src/ratelimit/model'
 import { RedisRateLimiter } from '../../src/ratelimit/redis'
-import { REDIS_URL, deleteKeys, startPrivateRedis, testKeyPrefix } from './redis-support'
+import { startHangingRedis, startPrivateRedis, useSharedRedisClients } from './redis-support'
 
 const RULES: RateLimitRules = { player: { capacity: 3, refillPerSec: 2 }, caller: { capacity: 5, refillPerSec: 1 } }
-const prefix = testKeyPrefix()
-let first: Redis
-let second: Redis
-
-beforeAll(() => {
-  first = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
-  second = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
-})
-afterAll(async () => {
-  await deleteKeys(first, prefix)
-  await Promise.all([first.quit(), second.quit()])
-})
+const { prefix, first, second } = useSharedRedisClients()
 
 const allowedFlags = (decisions: RateDecision[]) => decisions.map((decision) => decision.allowed)
 
@@ -146,12 +135,10 @@ describe('batched Redis checks', () => {
 
 describe('batched checks fail open per batch', () => {
   test('a Redis that never answers: the whole batch times out once and the fallback answers in arrival order', async () => {
-    const silent = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
-    const hanging = new Redis(`redis://127.0.0.1:${silent.port}`, { enableReadyCheck: false, maxRetriesPerRequest: 0 })
-    hanging.on('error', () => {})
+    const hanging = startHangingRedis()
     try {
       const fallback = new MemoryRateLimiter(RULES)
-      const limiter = new RedisRateLimiter({ redis: hanging, rules: RULES, keyPrefix: prefix, timeoutMs: 50, fallback })
+      const limiter = new RedisRateLimiter({ redis: hanging.redis, rules: RULES, keyPrefix: prefix, timeoutMs: 50, fallback })
       const decisions = await Promise.all(Array.from({ length: 5 }, () => limiter.take('p', null)))
       expect(allowedFlags(decisions)).toEqual([true, true, true, false, false])
       expect(limiter.stats).toEqual({ scriptCalls: 1, checks: 5, failedBatches: 1 })
@@ -159,8 +146,7 @@ describe('batched checks fail open per batch', () => {
       expect((await limiter.take('q', null)).allowed).toBe(true)
       expect(limiter.stats.scriptCalls).toBe(1)
     } finally {
-      hanging.disconnect()
-      silent.stop(true)
+      hanging.close()
     }
   })
 })

@@ -1,4 +1,5 @@
-import type Redis from 'ioredis'
+import { afterAll } from 'bun:test'
+import Redis from 'ioredis'
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0'
 
@@ -15,6 +16,48 @@ export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
     cursor = next
     if (keys.length > 0) await redis.del(...keys)
   } while (cursor !== '0')
+}
+
+export interface SharedRedisClients {
+  /** This test file's key prefix. */
+  prefix: string
+  /** Two clients of the shared Redis, as two instances of the service hold. */
+  first: Redis
+  second: Redis
+}
+
+/** Two clients of the shared Redis for one test file; after its tests, its keys are deleted and both closed. */
+export function useSharedRedisClients(): SharedRedisClients {
+  const clients = {
+    prefix: testKeyPrefix(),
+    first: new Redis(REDIS_URL, { maxRetriesPerRequest: 1 }),
+    second: new Redis(REDIS_URL, { maxRetriesPerRequest: 1 }),
+  }
+  afterAll(async () => {
+    await deleteKeys(clients.first, clients.prefix)
+    await Promise.all([clients.first.quit(), clients.second.quit()])
+  })
+  return clients
+}
+
+export interface HangingRedis {
+  /** A client of a server that accepts connections and never answers. */
+  redis: Redis
+  close(): void
+}
+
+/** A Redis that hangs: a TCP listener that never answers, and a client of it (no ready check, no retries). */
+export function startHangingRedis(): HangingRedis {
+  const silent = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
+  const redis = new Redis(`redis://127.0.0.1:${silent.port}`, { enableReadyCheck: false, maxRetriesPerRequest: 0 })
+  redis.on('error', () => {})
+  return {
+    redis,
+    close() {
+      redis.disconnect()
+      silent.stop(true)
+    },
+  }
 }
 
 export interface PrivateRedis {

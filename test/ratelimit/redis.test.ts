@@ -1,23 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import Redis from 'ioredis'
 import { MemoryRateLimiter } from '../../src/ratelimit/memory'
 import type { RateLimitRules } from '../../src/ratelimit/model'
 import { RedisRateLimiter } from '../../src/ratelimit/redis'
-import { REDIS_URL, deleteKeys, startPrivateRedis, testKeyPrefix } from './redis-support'
+import { startHangingRedis, startPrivateRedis, useSharedRedisClients } from './redis-support'
 
 const RULES: RateLimitRules = { player: { capacity: 3, refillPerSec: 2 }, caller: { capacity: 5, refillPerSec: 1 } }
-const prefix = testKeyPrefix()
-let first: Redis
-let second: Redis
-
-beforeAll(() => {
-  first = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
-  second = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
-})
-afterAll(async () => {
-  await deleteKeys(first, prefix)
-  await Promise.all([first.quit(), second.quit()])
-})
+const { prefix, first, second } = useSharedRedisClients()
 
 /** A port nothing listens on. */
 function closedPort(): number {
@@ -129,12 +118,10 @@ describe('Redis unreachable: fail open', () => {
   })
 
   test('a Redis that accepts but never answers is cut off by the timeout', async () => {
-    const silent = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
-    const hanging = new Redis(`redis://127.0.0.1:${silent.port}`, { enableReadyCheck: false, maxRetriesPerRequest: 0 })
-    hanging.on('error', () => {})
+    const hanging = startHangingRedis()
     try {
       const fallback = new MemoryRateLimiter(RULES)
-      const limiter = new RedisRateLimiter({ redis: hanging, rules: RULES, keyPrefix: prefix, timeoutMs: 50, fallback })
+      const limiter = new RedisRateLimiter({ redis: hanging.redis, rules: RULES, keyPrefix: prefix, timeoutMs: 50, fallback })
       expect((await limiter.take('p', null)).allowed).toBe(true)
       expect(fallback.size).toBe(1) // answered by the fallback
       // During the failure cooldown the next checks skip Redis and go straight to the fallback.
@@ -142,8 +129,7 @@ describe('Redis unreachable: fail open', () => {
       expect((await limiter.take('p', null)).allowed).toBe(true)
       expect((await limiter.take('p', null)).allowed).toBe(false)
     } finally {
-      hanging.disconnect()
-      silent.stop(true)
+      hanging.close()
     }
   })
 })

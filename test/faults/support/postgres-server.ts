@@ -1,8 +1,8 @@
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { chownSync, existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import postgres from 'postgres'
-import { freePort } from './ports'
+import { freePort } from '../../support/ports'
+import { ownedTempDir, reapAbandonedDirs } from './owned-dirs'
 
 /** Where initdb/pg_ctl live: $PG_BIN, else `pg_config --bindir`, else the PATH. */
 function binDir(): string {
@@ -25,15 +25,6 @@ function run(command: string[], what: string): void {
 
 const DIR_PREFIX = 'ach-faults-pg-'
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
 function childrenOf(pid: number): number[] {
   try {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
@@ -55,8 +46,7 @@ export class PostgresServer {
 
   static async create(): Promise<PostgresServer> {
     PostgresServer.reapAbandoned()
-    const dir = mkdtempSync(join(tmpdir(), DIR_PREFIX))
-    writeFileSync(join(dir, 'owner.pid'), String(process.pid))
+    const dir = ownedTempDir(DIR_PREFIX)
     if (process.getuid?.() === 0) {
       const owner = Bun.spawnSync(['id', '-u', 'postgres'], { stdout: 'pipe' })
       const group = Bun.spawnSync(['id', '-g', 'postgres'], { stdout: 'pipe' })
@@ -73,20 +63,12 @@ export class PostgresServer {
    * that reruns on one machine do not pile up paused servers.
    */
   private static reapAbandoned(): void {
-    for (const name of readdirSync(tmpdir())) {
-      if (!name.startsWith(DIR_PREFIX)) continue
-      const dir = join(tmpdir(), name)
-      const ownerFile = join(dir, 'owner.pid')
-      if (!existsSync(ownerFile) || alive(Number(readFileSync(ownerFile, 'utf8')))) continue
+    reapAbandonedDirs(DIR_PREFIX, (dir) => {
       const server = new PostgresServer(dir, 0, binDir())
-      if (existsSync(join(server.dataDir, 'postmaster.pid'))) {
-        try {
-          server.resume()
-          run([join(server.bin, 'pg_ctl'), '-D', server.dataDir, '-m', 'immediate', '-w', 'stop'], 'pg_ctl stop')
-        } catch {}
-      }
-      rmSync(dir, { recursive: true, force: true })
-    }
+      if (!existsSync(join(server.dataDir, 'postmaster.pid'))) return
+      server.resume()
+      run([join(server.bin, 'pg_ctl'), '-D', server.dataDir, '-m', 'immediate', '-w', 'stop'], 'pg_ctl stop')
+    })
   }
 
   private get dataDir(): string {

@@ -1,35 +1,20 @@
 import type { Subprocess } from 'bun'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { freePort, waitFor } from './ports'
+import { freePort } from '../../support/ports'
+import { alive, ownedTempDir, reapAbandonedDirs } from './owned-dirs'
+import { waitFor } from './ports'
 
 const REPO_ROOT = resolve(import.meta.dir, '../../..')
 const DIR_PREFIX = 'ach-faults-svc-'
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
 /** Services left running by a test process that died without cleaning up (killed runner) are stopped. */
 function reapAbandoned(): void {
-  for (const name of readdirSync(tmpdir())) {
-    if (!name.startsWith(DIR_PREFIX)) continue
-    const dir = join(tmpdir(), name)
-    const ownerFile = join(dir, 'owner.pid')
-    if (!existsSync(ownerFile) || alive(Number(readFileSync(ownerFile, 'utf8')))) continue
-    try {
-      const child = Number(readFileSync(join(dir, 'child.pid'), 'utf8'))
-      // The pid may have been reused: only a process still running our entry file is ours.
-      if (alive(child) && readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('src/main.ts')) process.kill(child, 'SIGKILL')
-    } catch {}
-    rmSync(dir, { recursive: true, force: true })
-  }
+  reapAbandonedDirs(DIR_PREFIX, (dir) => {
+    const child = Number(readFileSync(join(dir, 'child.pid'), 'utf8'))
+    // The pid may have been reused: only a process still running our entry file is ours.
+    if (alive(child) && readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('src/main.ts')) process.kill(child, 'SIGKILL')
+  })
 }
 
 /** One `bun run src/main.ts` process on a spare port, with its own log files. */
@@ -50,8 +35,7 @@ export class ServiceProcess {
   static async start(env: Record<string, string>, options: { port?: number; readyTimeoutMs?: number } = {}): Promise<ServiceProcess> {
     reapAbandoned()
     const port = options.port ?? freePort()
-    const logDir = mkdtempSync(join(tmpdir(), DIR_PREFIX))
-    writeFileSync(join(logDir, 'owner.pid'), String(process.pid))
+    const logDir = ownedTempDir(DIR_PREFIX)
     const child = Bun.spawn([process.execPath, 'run', 'src/main.ts'], {
       cwd: REPO_ROOT,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: process.env.FAULTS_LOG_LEVEL ?? 'info', PORT: String(port), ...env },
