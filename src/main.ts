@@ -37,8 +37,9 @@ async function main(): Promise<void> {
   const { lifecycle } = service.deps.ops
   const server = Bun.serve({
     port: config.port,
-    // Backstop at the socket; the app answers 413 with the contract's body below this.
-    maxRequestBodySize: config.maxBodyBytes + 1024,
+    // Backstop at the socket, where Bun answers a bare 413. Well above the app's own limit, so that an
+    // oversized body up to this size still gets the app's 413 with the contract's error body.
+    maxRequestBodySize: Math.max(config.maxBodyBytes * 16, 1 << 20),
     fetch: (request) => lifecycle.handle(request, (accepted) => service.app.handle(accepted)),
   })
   logger.info('listening', {
