@@ -1,20 +1,11 @@
 import { describe, expect, test } from 'bun:test'
-import { ConfigError, loadConfig } from '../../src/config/config'
+import { loadConfig } from '../../src/config/config'
+import { BASE_ENV, configError } from '../support/config'
 import { createAuthenticator } from '../../src/auth/factory'
 import { JwtAuthenticator } from '../../src/auth/jwt'
 import { TEST_JWT_SECRET } from './tokens'
 
-const BASE = { ACHIEVEMENT_DATABASE_URL: 'sqlite::memory:' }
-
-function configError(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig({ ...BASE, ...env })
-  } catch (error) {
-    if (error instanceof ConfigError) return error
-    throw error
-  }
-  throw new Error('config was accepted')
-}
+const BASE = BASE_ENV
 
 describe('auth configuration', () => {
   test('no JWT settings outside production: auth disabled', () => {

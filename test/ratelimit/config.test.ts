@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, test } from 'bun:test'
-import { ConfigError, loadConfig } from '../../src/config/config'
+import { loadConfig } from '../../src/config/config'
+import { BASE_ENV, configError } from '../support/config'
 import { silentLogger } from '../../src/ops/logger'
 import { createRateLimiter, rulesFromConfig } from '../../src/ratelimit/factory'
 import { MemoryRateLimiter } from '../../src/ratelimit/memory'
@@ -8,18 +9,8 @@ import { RedisRateLimiter } from '../../src/ratelimit/redis'
 import { REDIS_URL, deleteKeys, testKeyPrefix } from './redis-support'
 import Redis from 'ioredis'
 
-const BASE = { ACHIEVEMENT_DATABASE_URL: 'sqlite::memory:' }
+const BASE = BASE_ENV
 const rateLimitOf = (env: Record<string, string> = {}) => loadConfig({ ...BASE, ...env }).rateLimit
-
-function configError(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig({ ...BASE, ...env })
-  } catch (error) {
-    if (error instanceof ConfigError) return error
-    throw error
-  }
-  throw new Error('config was accepted')
-}
 
 describe('rate-limit configuration', () => {
   test('defaults: player 300 burst at 30/s, no caller limit', () => {
