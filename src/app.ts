@@ -8,6 +8,7 @@ import { errorHandler } from './http/errors'
 import { jsonBody } from './http/json-body'
 import { leaderboardRoutes } from './leaderboard/routes'
 import type { LeaderboardService } from './leaderboard/service'
+import type { LeaderboardRebuild } from './leaderboard/build'
 import type { Logger } from './ops/logger'
 import { opsRoutes } from './ops/routes'
 import { httpObserver, requestIdOf } from './ops/http-observer'
@@ -29,6 +30,8 @@ export interface AppDeps {
   progress: ProgressService
   overview: OverviewService
   leaderboard: LeaderboardService
+  /** On-demand rebuild of the Redis board (admin endpoint). */
+  leaderboardRebuild: LeaderboardRebuild
   /** Lifecycle, readiness and metrics (src/ops/operations.ts). */
   ops: OpsDeps
 }

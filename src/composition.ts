@@ -109,6 +109,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     progress,
     overview,
     leaderboard: leaderboard.service,
+    leaderboardRebuild: leaderboard,
     ops: ops.watch({ storage, progress, catalogCache, leaderboard, notifications }),
   }
   const app = createApp(deps)

@@ -15,6 +15,8 @@ export function jsonBody(maxBytes: number) {
   return new Elysia({ name: 'json-body' }).onParse({ as: 'global' }, async ({ request, contentType }) => {
     const declared = Number(request.headers.get('content-length'))
     if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes)
+    // Nothing sent at all (no type, no bytes): no body. A route that needs one answers 422 from its schema.
+    if (!contentType && request.body === null) return null
     if (!isJson(contentType ?? '')) {
       throw new ApiError(415, 'unsupported_media_type', 'Content-Type must be application/json')
     }

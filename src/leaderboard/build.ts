@@ -7,7 +7,7 @@ import { DatabaseBoard } from './database-board'
 import { FallbackBoard } from './fallback-board'
 import type { RankTracker } from './model'
 import { BoardRankTracker } from './rank-tracker'
-import { BoardRebuilder } from './rebuild'
+import { BoardRebuilder, redisRunId } from './rebuild'
 import { RedisBoard } from './redis-board'
 import { boardKeys } from './redis-keys'
 import { DEFAULT_REDIS_LINK_OPTIONS, RedisLink, type RedisLinkOptions } from './redis-link'
@@ -46,7 +46,19 @@ export interface RedisLeaderboardParts {
   writer: ScoreWriter
 }
 
-export interface Leaderboard {
+/** What an on-demand rebuild did (the admin endpoint and `bun run leaderboard:rebuild`). */
+export type RebuildReport =
+  | { status: 'rebuilt'; players: number; durationMs: number }
+  | { status: 'busy' }
+  /** No Redis: the database is the board, there is nothing to rebuild. */
+  | { status: 'not_needed' }
+
+export interface LeaderboardRebuild {
+  /** Rebuilds the Redis board from the database now; throws RedisUnavailableError when Redis does not answer. */
+  rebuild(): Promise<RebuildReport>
+}
+
+export interface Leaderboard extends LeaderboardRebuild {
   service: LeaderboardService
   rankTracker: RankTracker
   redis: RedisLeaderboardParts | null
@@ -78,12 +90,16 @@ export function buildLeaderboard(settings: LeaderboardSettings): Leaderboard {
       start() {},
       async stop() {},
       async ping() {},
+      async rebuild() {
+        return { status: 'not_needed' }
+      },
     }
   }
 
   const keys = boardKeys(settings.key)
   const link = new RedisLink(settings.redisUrl, { ...DEFAULT_REDIS_LINK_OPTIONS, ...tuning.redis }, logger)
-  const keeper = new RedisBoardKeeper(link, keys, new BoardRebuilder(link, keys, scores), logger, tuning.checkIntervalMs)
+  const rebuilder = new BoardRebuilder(link, keys, scores)
+  const keeper = new RedisBoardKeeper(link, keys, rebuilder, logger, tuning.checkIntervalMs)
   const writer = new ScoreWriter(link, keys, keeper, { ...DEFAULT_SCORE_WRITER_OPTIONS, ...tuning.writer })
   const board: LeaderboardBoard = new FallbackBoard(
     new RedisBoard(link, keys),
@@ -106,6 +122,12 @@ export function buildLeaderboard(settings: LeaderboardSettings): Leaderboard {
     },
     async ping() {
       await link.run((client) => client.ping())
+    },
+    async rebuild() {
+      const startedAt = Date.now()
+      const outcome = await rebuilder.rebuild((await redisRunId(link)) ?? 'unknown')
+      if (outcome.status === 'busy') return outcome
+      return { status: 'rebuilt', players: outcome.players, durationMs: Date.now() - startedAt }
     },
   }
 }

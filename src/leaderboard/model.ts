@@ -58,3 +58,12 @@ export const LeaderboardResponse = t.Object(
   { title: 'LeaderboardResponse' },
 )
 export type LeaderboardResponse = typeof LeaderboardResponse.static
+
+export const RebuildResponse = t.Object(
+  {
+    status: t.Union([t.Literal('rebuilt'), t.Literal('not_needed')]),
+    players: t.Union([t.Integer(), t.Null()], { description: 'Players written to the board' }),
+    duration_ms: t.Union([t.Integer(), t.Null()]),
+  },
+  { title: 'LeaderboardRebuild' },
+)

@@ -28,6 +28,7 @@ const ROUTES: RouteCase[] = [
   { name: 'player overview', method: 'GET', path: '/users/player-42/overview', needs: null, ok: 200 },
   { name: 'leaderboard top page', method: 'GET', path: '/leaderboard?limit=20', needs: null, ok: 200 },
   { name: 'leaderboard around a player', method: 'GET', path: '/leaderboard?around_user=player-42&limit=5', needs: null, ok: 200 },
+  { name: 'rebuild leaderboard', method: 'POST', path: '/leaderboard/rebuild', needs: SCOPE_ADMIN, ok: 200 },
 ]
 
 /** What a caller of this kind must get from a route that needs `needs`. */
