@@ -9,6 +9,9 @@ import { OverviewResponse, ProgressRequest, ProgressResponse, UserParams } from 
 import type { OverviewService } from './overview'
 import type { ProgressService } from './service'
 
+const JSON_HEADERS = { 'content-type': 'application/json;charset=utf-8' }
+const REPLAYED_HEADERS = { ...JSON_HEADERS, 'idempotent-replayed': 'true' }
+
 export function progressRoutes(deps: {
   progress: ProgressService
   overview: OverviewService
@@ -20,7 +23,7 @@ export function progressRoutes(deps: {
     .use(callerContext(authenticator))
     .post(
       '/:user_id/progress',
-      async ({ params, body, request, caller, set }) => {
+      async ({ params, body, request, caller }) => {
         await enforceRateLimit(rateLimiter, params.user_id, caller)
         const reply = await progress.submit({
           userId: params.user_id,
@@ -29,8 +32,12 @@ export function progressRoutes(deps: {
           idempotencyScope: idempotencyScope(caller),
           admin: hasScope(caller, SCOPE_ADMIN),
         })
-        if (reply.replayed) set.headers['idempotent-replayed'] = 'true'
-        return reply.body
+        // A Response skips Elysia's per-request encode against the response schema (the hot path); the schema
+        // below still documents the body and types the Eden client.
+        return new Response(JSON.stringify(reply.body), {
+          status: reply.status,
+          headers: reply.replayed ? REPLAYED_HEADERS : JSON_HEADERS,
+        })
       },
       {
         transform: scopeGuard(authenticator, SCOPE_PROGRESS),
