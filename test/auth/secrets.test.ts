@@ -36,6 +36,16 @@ for (const dialect of DIALECTS) {
       const list = await svc.call('GET', '/achievements', undefined, headers)
       expect(list.body.find((a: { code: string }) => a.code === SECRET.code).title).toBe(SECRET.title)
     })
+
+    test('writes without the admin scope are 401/403 and store nothing', async () => {
+      const body = { code: 'not-stored', title: 'T', description: '' }
+      expect((await svc.call('POST', '/achievements', body)).status).toBe(401)
+      expect((await svc.call('POST', '/achievements', body, await authorizationFor('player'))).status).toBe(403)
+      expect((await svc.call('PATCH', `/achievements/${SECRET.code}`, { title: 'x' }, await authorizationFor('progress'))).status).toBe(403)
+      const admin = await authorizationFor('admin')
+      expect((await svc.call('GET', '/achievements/not-stored', undefined, admin)).status).toBe(404)
+      expect((await svc.call('GET', `/achievements/${SECRET.code}`, undefined, admin)).body.title).toBe(SECRET.title)
+    })
   })
 }
 
