@@ -41,10 +41,9 @@ export class RarityCache {
     return this.loading
   }
 
-  recordUnlocks(achievementIds: Iterable<string>, newPlayer: boolean): void {
+  recordUnlocks(achievementIds: Iterable<string>): void {
     if (!this.stats) return
     for (const id of achievementIds) this.stats.unlockCounts.set(id, (this.stats.unlockCounts.get(id) ?? 0) + 1)
-    if (newPlayer) this.stats.players += 1
   }
 }
 

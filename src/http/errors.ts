@@ -31,7 +31,6 @@ export class ApiError extends Error {
   }
 }
 
-export const notFound = (detail: string) => new ApiError(404, 'not_found', detail)
 export const unprocessable = (detail: string, errors?: { path: string; message: string }[]) =>
   new ApiError(422, 'validation_error', detail, {}, errors)
 

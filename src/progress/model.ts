@@ -98,7 +98,3 @@ export const OverviewResponse = Type.Object(
 export type OverviewResponse = Static<typeof OverviewResponse>
 
 export const UserParams = t.Object({ user_id: UserId })
-
-export const IdempotencyKeyHeader = t.Object({
-  'idempotency-key': t.Optional(t.String({ description: '1..255 visible ASCII characters' })),
-})

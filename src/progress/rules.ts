@@ -35,11 +35,6 @@ export function nextProgress(state: ProgressState | null, change: ProgressChange
   return { progressCurrent, isCompleted, newlyUnlocked: isCompleted }
 }
 
-/** step = max(STAR_TOKEN_SCORE_STEP, 1) */
-export function starTokenStep(configured: number): number {
-  return Math.max(Math.trunc(configured), 1)
-}
-
 /** Tokens a change of total from `before` to `after` mints: floor(after/step) - floor(before/step). */
 export function starTokensAwarded(before: number, after: number, step: number): number {
   return Math.floor(after / step) - Math.floor(before / step)

@@ -216,7 +216,7 @@ export class ProgressService {
 
     const newlyUnlocked = result.rows.filter((row) => row.newlyUnlocked).map((row) => row.achievementId)
     if (newlyUnlocked.length > 0) {
-      this.deps.rarity.recordUnlocks(newlyUnlocked, false)
+      this.deps.rarity.recordUnlocks(newlyUnlocked)
       if (command.notify) this.deps.notifier.wake()
     }
     const rank = await this.deps.rankTracker.submit(userId, result.user.totalPoints)

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, sql } from 'drizzle-orm'
+import { asc, count, desc, eq, sql } from 'drizzle-orm'
 import type { AchievementPatch, AchievementRecord, CatalogStore, NewAchievement, RarityStats } from '../port'
 import type { PgDb, PgSql } from './connection'
 import { achievements, userAchievements, userScores } from './schema'
@@ -74,7 +74,7 @@ export class PostgresCatalogStore implements CatalogStore {
       this.db
         .select({ achievementId: userAchievements.achievementId, unlocked: count() })
         .from(userAchievements)
-        .where(and(eq(userAchievements.isCompleted, true)))
+        .where(eq(userAchievements.isCompleted, true))
         .groupBy(userAchievements.achievementId),
       this.db.select({ players: count() }).from(userScores),
     ])
