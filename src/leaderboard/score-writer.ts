@@ -4,13 +4,16 @@ import type { RedisLink } from './redis-link'
 import { WRITE_SCRIPT } from './redis-scripts'
 
 export interface ScoreWriterOptions {
-  /** A submit waits at most this long for others to join its batch. */
+  /**
+   * A submit waits at most this long for others to join its batch; 0: until the next event-loop turn (a
+   * committed group-commit batch answers all its requests in one turn, so their writes still go together).
+   */
   windowMs: number
   /** A batch this large is sent at once. */
   maxBatch: number
 }
 
-export const DEFAULT_SCORE_WRITER_OPTIONS: ScoreWriterOptions = { windowMs: 2, maxBatch: 500 }
+export const DEFAULT_SCORE_WRITER_OPTIONS: ScoreWriterOptions = { windowMs: 0, maxBatch: 500 }
 
 /** What the writer tells the keeper of the Redis board. */
 export interface ScoreWriteObserver {
@@ -33,7 +36,7 @@ interface PendingWrite {
  */
 export class ScoreWriter {
   private queue: PendingWrite[] = []
-  private timer: ReturnType<typeof setTimeout> | null = null
+  private cancelScheduled: (() => void) | null = null
   private readonly inFlight = new Set<Promise<void>>()
   /** Batches sent to Redis (tests and metrics). */
   batchesSent = 0
@@ -54,7 +57,7 @@ export class ScoreWriter {
     return new Promise((resolve) => {
       this.queue.push({ userId, total, resolve })
       if (this.queue.length >= this.options.maxBatch) this.flush()
-      else this.timer ??= setTimeout(() => this.flush(), this.options.windowMs)
+      else this.cancelScheduled ??= this.scheduleFlush()
     })
   }
 
@@ -64,9 +67,18 @@ export class ScoreWriter {
     await Promise.all([...this.inFlight])
   }
 
+  private scheduleFlush(): () => void {
+    if (this.options.windowMs > 0) {
+      const timer = setTimeout(() => this.flush(), this.options.windowMs)
+      return () => clearTimeout(timer)
+    }
+    const immediate = setImmediate(() => this.flush())
+    return () => clearImmediate(immediate)
+  }
+
   private flush(): void {
-    if (this.timer) clearTimeout(this.timer)
-    this.timer = null
+    this.cancelScheduled?.()
+    this.cancelScheduled = null
     if (this.queue.length === 0) return
     const batch = this.queue
     this.queue = []

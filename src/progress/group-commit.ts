@@ -10,6 +10,8 @@ export interface GroupCommitOptions {
 interface Pending<C, R> {
   command: C
   key: string
+  /** False until the command's admission (e.g. its rate-limit check) has passed. */
+  admitted: boolean
   resolve: (result: R) => void
   reject: (error: unknown) => void
 }
@@ -35,10 +37,28 @@ export class GroupCommitter<C, R> {
     private readonly options: GroupCommitOptions,
   ) {}
 
-  submit(command: C): Promise<R> {
+  /**
+   * Queues `command`; resolves with its outcome once its batch has committed. With `admission`, the command
+   * waits in the queue until that promise resolves (and is dropped, rejecting with its error, if it rejects):
+   * a check such as the rate limiter's runs while the command waits for its batch, not before it.
+   */
+  submit(command: C, admission?: Promise<unknown>): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.queue.push({ command, key: this.keyOf(command), resolve, reject })
-      this.schedule()
+      const item: Pending<C, R> = { command, key: this.keyOf(command), admitted: admission === undefined, resolve, reject }
+      this.queue.push(item)
+      if (admission === undefined) return this.schedule()
+      admission.then(
+        () => {
+          item.admitted = true
+          this.schedule()
+        },
+        (error: unknown) => {
+          this.queue = this.queue.filter((queued) => queued !== item)
+          reject(error)
+          this.schedule()
+          this.settleIfIdle()
+        },
+      )
     })
   }
 
@@ -71,13 +91,23 @@ export class GroupCommitter<C, R> {
   private takeBatch(): Pending<C, R>[] {
     const batch: Pending<C, R>[] = []
     const rest: Pending<C, R>[] = []
+    // Keys with an earlier command still waiting: their later commands wait too, so none overtakes another.
+    const held = new Set<string>()
     for (const item of this.queue) {
-      if (batch.length < this.options.maxBatch && !this.busyKeys.has(item.key)) batch.push(item)
-      else rest.push(item)
+      if (batch.length < this.options.maxBatch && item.admitted && !this.busyKeys.has(item.key) && !held.has(item.key)) {
+        batch.push(item)
+      } else {
+        rest.push(item)
+        held.add(item.key)
+      }
     }
     // A key that is committing waits whole; several commands of one key in this batch run in their order.
     this.queue = rest
     return batch
+  }
+
+  private settleIfIdle(): void {
+    if (this.queue.length === 0 && this.inFlight === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve())
   }
 
   private commit(batch: Pending<C, R>[]): void {
@@ -102,7 +132,7 @@ export class GroupCommitter<C, R> {
           else this.busyKeys.set(item.key, left)
         }
         if (this.queue.length > 0) this.schedule()
-        else if (this.inFlight === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve())
+        else this.settleIfIdle()
       })
   }
 }

@@ -24,8 +24,11 @@ export function progressRoutes(deps: {
     .post(
       '/:user_id/progress',
       async ({ params, body, request, caller }) => {
-        await enforceRateLimit(rateLimiter, params.user_id, caller)
+        const admission = enforceRateLimit(rateLimiter, params.user_id, caller)
+        // Awaited by the service (it overlaps the wait for the next batch); this only marks the rejection handled.
+        admission.catch(() => {})
         const reply = await progress.submit({
+          admission,
           userId: params.user_id,
           body,
           idempotencyKey: request.headers.get('idempotency-key'),

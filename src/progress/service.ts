@@ -32,6 +32,11 @@ export interface ProgressSubmission {
   idempotencyScope: string
   /** Admins see secret titles in the response. */
   admin: boolean
+  /**
+   * The request's admission check (the rate limiter), already running: it rejects with the error to answer.
+   * The command waits for it in the group-commit queue, so the check overlaps the wait for the next batch.
+   */
+  admission?: Promise<void>
 }
 
 export interface ProgressReply {
@@ -166,11 +171,25 @@ export class ProgressService {
 
   async submit(submission: ProgressSubmission): Promise<ProgressReply> {
     const { userId, body } = submission
-    const requested = requestedUpdates(body)
-    const metadata = checkMetadata(body.metadata)
-    const definitions = await this.resolve(requested)
-    const key = this.checkedKey(submission.idempotencyKey)
+    const admission = submission.admission ?? Promise.resolve()
+    let requested: RequestedUpdate[]
+    let metadata: Record<string, unknown> | null
+    let definitions: AchievementRecord[]
+    let key: string | null
+    try {
+      requested = requestedUpdates(body)
+      metadata = checkMetadata(body.metadata)
+      definitions = await this.resolve(requested)
+      key = this.checkedKey(submission.idempotencyKey)
+    } catch (error) {
+      // A refused request is answered as refused (429) whatever else is wrong with it.
+      await admission
+      throw error
+    }
 
+    const scoreBonus = body.score_bonus ?? 0
+    const notify = body.notify ?? true
+    const requestHash = key ? progressRequestHash(userId, requested, { scoreBonus, notify, metadata }) : null
     const command: ProgressCommand = {
       userId,
       updates: requested.map((update, index): ProgressUpdateInput => {
@@ -187,15 +206,16 @@ export class ProgressService {
           candidateUnlockId: crypto.randomUUID(),
         }
       }),
-      scoreBonus: body.score_bonus ?? 0,
-      notify: body.notify ?? true,
+      scoreBonus,
+      notify,
       metadata,
       step: this.deps.step,
-      idempotency: key ? { caller: submission.idempotencyScope, key } : null,
+      idempotency: key && requestHash ? { caller: submission.idempotencyScope, key, requestHash } : null,
     }
 
-    if (key) {
-      const requestHash = progressRequestHash(userId, requested, command)
+    if (key && requestHash) {
+      // A key is claimed only for an admitted request.
+      await admission
       const claim = await this.deps.idempotency.claim(submission.idempotencyScope, key, requestHash, IDEMPOTENCY_LEASE_MS)
       if (claim.kind === 'in_flight') {
         throw new ApiError(409, 'idempotency_in_flight', 'A request with this Idempotency-Key is still in progress', { 'retry-after': '1' })
@@ -208,7 +228,7 @@ export class ProgressService {
 
     let result: ProgressResult
     try {
-      result = await this.committer.submit(command)
+      result = await this.committer.submit(command, admission)
     } catch (error) {
       if (key) await this.deps.idempotency.release(submission.idempotencyScope, key).catch(() => {})
       throw error

@@ -86,7 +86,7 @@ export interface ProgressCommand {
   metadata: Record<string, unknown> | null
   step: number
   /** A claimed key: marked done, with the outcome, in the work's own transaction. */
-  idempotency: { caller: string; key: string } | null
+  idempotency: { caller: string; key: string; requestHash: string } | null
 }
 
 export interface ProgressRowResult {

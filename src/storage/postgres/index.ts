@@ -7,15 +7,26 @@ import { PostgresOutboxStore } from './outbox'
 import { PostgresProgressStore } from './progress'
 import { PostgresScoreStore } from './scores'
 
+/** Batches committing at once (the group committer's maxInFlight) plus the one-by-one retries of a failed batch. */
+const PROGRESS_POOL_SIZE = 4
+
 export async function createPostgresStorage(url: string, options: PostgresOptions & { migrate?: boolean } = {}): Promise<Storage> {
   if (options.migrate !== false) await migratePostgres(url)
   const { sql, db } = connectPostgres(url, options)
+  // The group-commit writes get their own small pool whose statements are planned once (see planCacheMode); the
+  // other queries keep custom plans, which partial indexes like the outbox's need.
+  const progressSql = connectPostgres(url, {
+    ...options,
+    max: PROGRESS_POOL_SIZE,
+    planCacheMode: 'force_generic_plan',
+    applicationName: `${options.applicationName ?? 'achievement-service'}-progress`,
+  }).sql
   const listeners = new Set<() => void>()
   let listening: Promise<{ unlisten: () => Promise<void> }> | null = null
   return {
     dialect: 'postgres',
     catalog: new PostgresCatalogStore(db, sql),
-    progress: new PostgresProgressStore(sql),
+    progress: new PostgresProgressStore(progressSql),
     idempotency: new PostgresIdempotencyStore(sql),
     outbox: new PostgresOutboxStore(sql),
     scores: new PostgresScoreStore(sql),
@@ -38,7 +49,7 @@ export async function createPostgresStorage(url: string, options: PostgresOption
     },
     async close() {
       listeners.clear()
-      await sql.end({ timeout: 5 })
+      await Promise.all([sql.end({ timeout: 5 }), progressSql.end({ timeout: 5 })])
     },
   }
 }

@@ -9,6 +9,7 @@ import type {
 } from '../port'
 import { asDate, asNullableDate, type PgSql } from './connection'
 import { parseProgressResult } from '../progress-result'
+import { boolArrayLiteral, intArrayLiteral, textArrayLiteral } from './array-literal'
 
 // Progress of an update on an existing row, and on a new one (current progress 0): the rules of
 // src/progress/rules.ts.
@@ -28,15 +29,16 @@ const FIRST = `LEAST(i.target, CASE WHEN i.force THEN i.target ELSE GREATEST(i.d
  * that transaction first); the batch is then retried and finds the row. Within one instance this cannot
  * happen (a player is never in two batches at once), so it is rare: instances racing on a brand-new row.
  *
- * Commands: $1 user, $2 score bonus, $3 outbox status, $4 metadata (JSON text), $5/$6 idempotency caller/key.
+ * Commands: $1 user, $2 score bonus, $3 outbox status, $4 metadata (JSON text), $5/$6/$18 idempotency
+ * caller/key/request hash.
  * Updates: $7 command ordinal (1-based), $8 achievement, $9 target, $10 points, $11 delta, $12 at_least,
  * $13 force, $14 candidate unlock id, $15 code, $16 title. $17 star-token step.
  * Returns one row per command: (ord, body), body being the JSON of src/storage/progress-result.ts.
  */
 export const APPLY_ROUND_SQL = `
 WITH cmd AS (
-  SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[])
-    WITH ORDINALITY AS c(user_id, bonus, status, metadata, idem_caller, idem_key, ord)
+  SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $18::text[])
+    WITH ORDINALITY AS c(user_id, bonus, status, metadata, idem_caller, idem_key, idem_hash, ord)
 ),
 input AS (
   SELECT i.*, c.user_id
@@ -147,39 +149,38 @@ result AS (
   FROM score o LEFT JOIN rows_json r ON r.cmd = o.ord
 ),
 idempotency AS (
-  UPDATE idempotency_keys k SET state = 'done', result = r.body::text
+  -- The claim's row exists; ON CONFLICT finds it through the primary key whatever the table's size (a join
+  -- could be planned as a scan of the whole table).
+  INSERT INTO idempotency_keys AS k (caller, key, request_hash, state, result, locked_until, created_at)
+  SELECT c.idem_caller, c.idem_key, c.idem_hash, 'done', r.body::text, clock_timestamp(), clock_timestamp()
   FROM result r JOIN cmd c ON c.ord = r.ord
-  WHERE c.idem_caller IS NOT NULL AND k.caller = c.idem_caller AND k.key = c.idem_key
+  WHERE c.idem_caller IS NOT NULL
+  ON CONFLICT (caller, key) DO UPDATE SET state = 'done', result = EXCLUDED.result
 )
 SELECT ord::int AS ord, body::text AS body FROM result`
 
-// Type OIDs for postgres.js array parameters (it cannot infer an array's element type, e.g. bool[]).
-const UUID = 2950
-const INT4 = 23
-const BOOL = 16
-const TEXT = 25
-
-function roundParameters(sql: PgSql, round: readonly ProgressCommand[], step: number): unknown[] {
+export function roundParameters(round: readonly ProgressCommand[], step: number): (string | number)[] {
   const updates = round.flatMap((command, index) => command.updates.map((update) => ({ ord: index + 1, update })))
   const column = <T>(pick: (u: (typeof updates)[number]['update']) => T) => updates.map((x) => pick(x.update))
   return [
-    sql.array(round.map((c) => c.userId), TEXT),
-    sql.array(round.map((c) => c.scoreBonus), INT4),
-    sql.array(round.map((c) => (c.notify ? 'pending' : 'suppressed')), TEXT),
-    sql.array(round.map((c) => (c.metadata === null ? null : JSON.stringify(c.metadata))), TEXT),
-    sql.array(round.map((c) => c.idempotency?.caller ?? null), TEXT),
-    sql.array(round.map((c) => c.idempotency?.key ?? null), TEXT),
-    sql.array(updates.map((x) => x.ord), INT4),
-    sql.array(column((u) => u.achievementId), UUID),
-    sql.array(column((u) => u.progressTarget), INT4),
-    sql.array(column((u) => u.points), INT4),
-    sql.array(column((u) => u.progressDelta), INT4),
-    sql.array(column((u) => u.progressAtLeast), INT4),
-    sql.array(column((u) => u.forceComplete), BOOL),
-    sql.array(column((u) => u.candidateUnlockId), UUID),
-    sql.array(column((u) => u.code), TEXT),
-    sql.array(column((u) => u.title), TEXT),
+    textArrayLiteral(round.map((c) => c.userId)),
+    intArrayLiteral(round.map((c) => c.scoreBonus)),
+    textArrayLiteral(round.map((c) => (c.notify ? 'pending' : 'suppressed'))),
+    textArrayLiteral(round.map((c) => (c.metadata === null ? null : JSON.stringify(c.metadata)))),
+    textArrayLiteral(round.map((c) => c.idempotency?.caller ?? null)),
+    textArrayLiteral(round.map((c) => c.idempotency?.key ?? null)),
+    intArrayLiteral(updates.map((x) => x.ord)),
+    textArrayLiteral(column((u) => u.achievementId)),
+    intArrayLiteral(column((u) => u.progressTarget)),
+    intArrayLiteral(column((u) => u.points)),
+    intArrayLiteral(column((u) => u.progressDelta)),
+    intArrayLiteral(column((u) => u.progressAtLeast)),
+    boolArrayLiteral(column((u) => u.forceComplete)),
+    textArrayLiteral(column((u) => u.candidateUnlockId)),
+    textArrayLiteral(column((u) => u.code)),
+    textArrayLiteral(column((u) => u.title)),
     step,
+    textArrayLiteral(round.map((c) => c.idempotency?.requestHash ?? null)),
   ]
 }
 
@@ -254,35 +255,41 @@ export class PostgresProgressStore implements ProgressStore {
   }
 
   /**
-   * BEGIN, the statements and COMMIT go out together on one reserved connection: one round trip per batch.
-   * A statement that fails aborts the transaction, so the COMMIT that follows it rolls back.
+   * One round (the usual case) is a single statement, which Postgres runs as its own transaction: no BEGIN or
+   * COMMIT to send and parse. Several rounds go out as BEGIN, the statements and COMMIT together on one reserved
+   * connection: one round trip either way. A statement that fails aborts the transaction, so the COMMIT that
+   * follows it rolls back.
    */
   private async commit(commands: ProgressCommand[]): Promise<ProgressResult[]> {
     const rounds = intoRounds(commands)
     const step = commands[0]!.step
-    const connection = await this.sql.reserve()
+    const roundStatement = (sql: PgSql, round: number[]) =>
+      sql.unsafe(APPLY_ROUND_SQL, roundParameters(round.map((i) => commands[i]!), step), { prepare: true })
     let replies: unknown[]
-    try {
-      const conn = connection as unknown as PgSql
-      const settled = await Promise.allSettled([
-        connection.unsafe('begin'),
-        ...rounds.map((round) =>
-          connection.unsafe(APPLY_ROUND_SQL, roundParameters(conn, round.map((i) => commands[i]!), step) as never[], { prepare: true }),
-        ),
-        connection.unsafe('commit'),
-      ])
-      const failed = settled.find((outcome) => outcome.status === 'rejected')
-      if (failed) {
-        await connection.unsafe('rollback').catch(() => {})
-        throw failed.reason
+    if (rounds.length === 1) {
+      replies = [await roundStatement(this.sql, rounds[0]!)]
+    } else {
+      const connection = await this.sql.reserve()
+      try {
+        const conn = connection as unknown as PgSql
+        const settled = await Promise.allSettled([
+          connection.unsafe('begin'),
+          ...rounds.map((round) => roundStatement(conn, round)),
+          connection.unsafe('commit'),
+        ])
+        const failed = settled.find((outcome) => outcome.status === 'rejected')
+        if (failed) {
+          await connection.unsafe('rollback').catch(() => {})
+          throw failed.reason
+        }
+        replies = settled.slice(1, -1).map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value)
+      } finally {
+        connection.release()
       }
-      replies = settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value)
-    } finally {
-      connection.release()
     }
     const results: ProgressResult[] = new Array(commands.length)
     rounds.forEach((round, r) => {
-      for (const row of replies[r + 1] as { ord: number; body: string }[]) {
+      for (const row of replies[r] as { ord: number; body: string }[]) {
         const index = round[row.ord - 1]!
         results[index] = parseProgressResult(row.body, commands[index]!.updates.map((u) => u.achievementId))
       }
