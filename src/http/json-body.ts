@@ -6,6 +6,9 @@ const isJson = (contentType: string) => {
   return type === 'application/json' || type.endsWith('+json')
 }
 
+// Stateless between calls (no { stream: true }), so one decoder serves every request.
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true })
+
 /**
  * Every request body is a JSON object: other media types get 415, bodies over the limit 413 (also when chunked,
  * so without Content-Length), broken JSON 400, JSON that is not an object 422. Bun's own maxRequestBodySize is
@@ -20,11 +23,11 @@ export function jsonBody(maxBytes: number) {
     if (!isJson(contentType ?? '')) {
       throw new ApiError(415, 'unsupported_media_type', 'Content-Type must be application/json')
     }
-    const bytes = new Uint8Array(await request.arrayBuffer())
+    const bytes = await request.bytes()
     if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes)
     let text: string
     try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+      text = STRICT_UTF8.decode(bytes)
     } catch {
       throw new ApiError(400, 'malformed_json', 'Request body is not valid UTF-8')
     }
@@ -59,18 +62,27 @@ const UNSTORABLE_TEXT = 'Expected text without NUL characters or unpaired surrog
  */
 export function shapeProblem(root: unknown): { path: string; message: string } | null {
   if (typeof root !== 'object' || root === null || Array.isArray(root)) return { path: '/', message: 'Expected object' }
-  const pending: { value: unknown; path: string; depth: number }[] = [{ value: root, path: '', depth: 1 }]
-  for (let next = pending.pop(); next; next = pending.pop()) {
-    const { value, path, depth } = next
-    if (typeof value === 'string' && !isStorableText(value)) return { path, message: UNSTORABLE_TEXT }
-    if (typeof value !== 'object' || value === null) continue
-    if (depth > MAX_JSON_DEPTH) return { path: path || '/', message: `Expected at most ${MAX_JSON_DEPTH} levels of nesting` }
-    const entries = Array.isArray(value) ? value.entries() : Object.entries(value)
-    for (const [key, child] of entries) {
-      if (key === '__proto__') return { path: `${path}/__proto__`, message: 'Unexpected property' }
-      if (typeof key === 'string' && !isStorableText(key)) return { path: `${path}/${key}`, message: UNSTORABLE_TEXT }
-      pending.push({ value: child, path: `${path}/${key}`, depth: depth + 1 })
+  const problem = problemIn(root, 1)
+  return problem && { path: problem.path || '/', message: problem.message }
+}
+
+/** Depth-first, without allocating on the way down: the path is built only for a problem, as the walk unwinds. */
+function problemIn(value: unknown, depth: number): { path: string; message: string } | null {
+  if (typeof value === 'string') return isStorableText(value) ? null : { path: '', message: UNSTORABLE_TEXT }
+  if (typeof value !== 'object' || value === null) return null
+  if (depth > MAX_JSON_DEPTH) return { path: '', message: `Expected at most ${MAX_JSON_DEPTH} levels of nesting` }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const problem = problemIn(value[i], depth + 1)
+      if (problem) return { path: `/${i}${problem.path}`, message: problem.message }
     }
+    return null
+  }
+  for (const key of Object.keys(value)) {
+    if (key === '__proto__') return { path: '/__proto__', message: 'Unexpected property' }
+    if (!isStorableText(key)) return { path: `/${key}`, message: UNSTORABLE_TEXT }
+    const problem = problemIn((value as Record<string, unknown>)[key], depth + 1)
+    if (problem) return { path: `/${key}${problem.path}`, message: problem.message }
   }
   return null
 }
