@@ -62,6 +62,18 @@ for (const dialect of DIALECTS) {
       })
     })
 
+    test('titles and metadata with quotes, backslashes, commas and braces reach the outbox unchanged', async () => {
+      const title = 'Say "hi", {friend} \\ back\\'
+      const created = await svc.call('POST', '/achievements', { code: 'tricky-text', title, description: '', points: 7 })
+      expect(created.status).toBe(201)
+      const metadata = { note: 'a "quoted", {braced} \\ value', list: ['x,y', '"', '\\', 'NULL', '{}'], nested: { 'k"ey': '\\"' } }
+      const response = await svc.call('POST', '/users/tricky/progress', { achievement_code: 'tricky-text', metadata, notify: false })
+      expect(response.status).toBe(200)
+      expect(response.body.newly_unlocked).toEqual(['tricky-text'])
+      const [entry] = await svc.service.storage.outbox.forUser('tricky')
+      expect(entry).toMatchObject({ title, achievementCode: 'tricky-text', metadata, status: 'suppressed' })
+    })
+
     test('notify: false records the unlock as suppressed and sends nothing', async () => {
       const response = await svc.call('POST', '/users/quiet/progress', { achievement_code: 'silent', notify: false })
       expect(response.status).toBe(200)

@@ -49,6 +49,53 @@ describe('GroupCommitter', () => {
     await committer.drain()
     expect(committer.pending).toBe(0)
   })
+
+  test('a command waits for its admission: committed once admitted, dropped with the admission error if refused', async () => {
+    const committed: string[] = []
+    const committer = new GroupCommitter<string, string>(
+      async (batch) => {
+        committed.push(...batch)
+        return batch.map((c): Outcome<string> => ({ ok: true, result: c.toUpperCase() }))
+      },
+      (c) => c,
+      { maxBatch: 10, maxInFlight: 1 },
+    )
+    let admit!: () => void
+    let refuse!: (error: Error) => void
+    const admitted = committer.submit('a', new Promise<void>((resolve) => (admit = resolve)))
+    const refused = committer.submit('b', new Promise<void>((_, reject) => (refuse = reject)))
+    const free = committer.submit('c')
+    expect(await free).toBe('C')
+    expect(committed).toEqual(['c'])
+    refuse(new Error('rate limited'))
+    await expect(refused).rejects.toThrow('rate limited')
+    admit()
+    expect(await admitted).toBe('A')
+    expect(committed).toEqual(['c', 'a'])
+    await committer.drain()
+    expect(committer.pending).toBe(0)
+  })
+
+  test('a key whose earlier command is not admitted yet holds its later commands back, in order', async () => {
+    const committed: string[] = []
+    const committer = new GroupCommitter<{ key: string; seq: number }, number>(
+      async (batch) => {
+        committed.push(...batch.map((c) => `${c.key}${c.seq}`))
+        return batch.map((c): Outcome<number> => ({ ok: true, result: c.seq }))
+      },
+      (c) => c.key,
+      { maxBatch: 10, maxInFlight: 1 },
+    )
+    let admitFirst!: () => void
+    const first = committer.submit({ key: 'p', seq: 1 }, new Promise<void>((resolve) => (admitFirst = resolve)))
+    const second = committer.submit({ key: 'p', seq: 2 })
+    const other = committer.submit({ key: 'q', seq: 1 })
+    expect(await other).toBe(1)
+    expect(committed).toEqual(['q1'])
+    admitFirst()
+    expect(await Promise.all([first, second])).toEqual([1, 2])
+    expect(committed.filter((c) => c.startsWith('p'))).toEqual(['p1', 'p2'])
+  })
 })
 
 for (const dialect of DIALECTS) {

@@ -42,6 +42,27 @@ for (const dialect of DIALECTS) {
     test('other players are not affected', async () => {
       expect((await svc.call(...post('rl-other'), progressToken)).status).toBe(200)
     })
+
+    test('a refused player gets 429 whatever else is wrong with the post (unknown code, bad rule, bad key), and no key is claimed', async () => {
+      // rl-player's bucket is empty (previous test); the check runs beside the rest of the request.
+      const unknown = await svc.call('POST', '/users/rl-player/progress', { achievement_code: 'no-such-code' }, progressToken)
+      expect(unknown.status).toBe(429)
+      const ruleBroken = await svc.call('POST', '/users/rl-player/progress', { achievement_code: ACHIEVEMENT.code, updates: [{ achievement_code: ACHIEVEMENT.code }] }, progressToken)
+      expect(ruleBroken.status).toBe(429)
+      const badKey = await svc.call(...post(), { ...progressToken, 'idempotency-key': 'bad key with spaces' })
+      expect(badKey.status).toBe(429)
+      const keyed = await svc.call(...post(), { ...progressToken, 'idempotency-key': 'rl-refused-key' })
+      expect(keyed.status).toBe(429)
+      // The refused key was never claimed: another player's post may use it at once.
+      const reused = await svc.call('POST', '/users/rl-keyed/progress', { achievement_code: ACHIEVEMENT.code, progress_delta: 3 }, {
+        ...progressToken,
+        'idempotency-key': 'rl-refused-key',
+      })
+      expect(reused.status).toBe(200)
+      expect(reused.headers.get('idempotent-replayed')).toBeNull()
+      const overview = await svc.call('GET', '/users/rl-player/overview')
+      expect(overview.body.achievements[0].progress_current).toBe(2)
+    })
   })
 }
 

@@ -1,0 +1,91 @@
+/**
+ * The database's cost of the group-commit write, without HTTP: applies batches of generated progress commands
+ * (the bench's progress mix) through PostgresProgressStore on one connection configured like the service's
+ * progress pool, and reports the Postgres backend's CPU time and the wall time per command.
+ *
+ *   bun bench/store-cost.ts <database url> [--batch=32] [--batches=200] [--players=100000]
+ *
+ * Point it at a copy of a seeded bench database (bun run bench --keep, then CREATE DATABASE x TEMPLATE y): it
+ * writes. Run it on the machine of the database (it reads the backend's /proc/<pid>/stat).
+ */
+import { readFileSync } from 'node:fs'
+import { connectPostgres } from '../src/storage/postgres/connection'
+import { PostgresProgressStore } from '../src/storage/postgres/progress'
+import type { ProgressCommand } from '../src/storage/port'
+import { STAR_TOKEN_STEP, achievementCode, achievementId, playerId, pointsOf, targetOf } from './catalog'
+
+const url = process.argv[2]
+if (!url || url.startsWith('--')) throw new Error('usage: bun bench/store-cost.ts <database url> [--batch=32] [--batches=200] [--players=100000]')
+const option = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback)
+const batchSize = option('batch', 32)
+const batches = option('batches', 200)
+const players = option('players', 100_000)
+const WARM_UP_BATCHES = 10
+
+let keysIssued = 0
+const pick = (n: number) => 1 + Math.floor(Math.random() * n)
+
+/** One post of the mix: 1-3 distinct achievements, delta 1-3, 20% with a score bonus, 5% with a key. */
+function command(): ProgressCommand {
+  const achievements = new Set<number>()
+  const count = pick(3)
+  while (achievements.size < count) achievements.add(pick(50))
+  return {
+    userId: playerId(pick(players)),
+    updates: [...achievements].map((n) => ({
+      achievementId: achievementId(n),
+      code: achievementCode(n),
+      title: `Bench achievement ${n}`,
+      points: pointsOf(n),
+      progressTarget: targetOf(n),
+      progressDelta: pick(3),
+      progressAtLeast: null,
+      forceComplete: false,
+      candidateUnlockId: crypto.randomUUID(),
+    })),
+    scoreBonus: Math.random() < 0.2 ? pick(500) : 0,
+    notify: true,
+    metadata: null,
+    step: STAR_TOKEN_STEP,
+    idempotency: Math.random() < 0.05 ? { caller: 'store-cost', key: `store-cost-${process.pid}-${++keysIssued}`, requestHash: 'store-cost' } : null,
+  }
+}
+
+const { sql } = connectPostgres(url, { max: 1, planCacheMode: 'force_generic_plan', applicationName: 'store-cost' })
+const store = new PostgresProgressStore(sql)
+const [backend] = await sql<{ pid: number }[]>`select pg_backend_pid() as pid`
+const backendCpuMicros = () => {
+  const fields = readFileSync(`/proc/${backend!.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10_000 // utime + stime, in 100 Hz ticks
+}
+
+/** Keys are claimed before the work, as the service does; not measured. */
+async function claimKeys(commands: ProgressCommand[]): Promise<void> {
+  for (const { idempotency } of commands) {
+    if (!idempotency) continue
+    await sql`insert into idempotency_keys (caller, key, request_hash, state, locked_until, created_at)
+              values (${idempotency.caller}, ${idempotency.key}, ${idempotency.requestHash}, 'pending', now() + interval '1 minute', now())`
+  }
+}
+
+let cpuMicros = 0
+let wallMs = 0
+let measured = 0
+for (let b = 0; b < batches + WARM_UP_BATCHES; b++) {
+  const batch = Array.from({ length: batchSize }, command)
+  await claimKeys(batch)
+  const cpuBefore = backendCpuMicros()
+  const startedAt = performance.now()
+  const outcomes = await store.applyBatch(batch)
+  if (b < WARM_UP_BATCHES) continue
+  wallMs += performance.now() - startedAt
+  cpuMicros += backendCpuMicros() - cpuBefore
+  measured += batch.length
+  const failed = outcomes.find((outcome) => !outcome.ok)
+  if (failed && !failed.ok) throw failed.error
+}
+console.log(
+  `batch ${batchSize}: Postgres backend CPU ${(cpuMicros / measured).toFixed(1)} µs/command, ` +
+    `wall ${((wallMs * 1000) / measured).toFixed(1)} µs/command, ${((wallMs * batchSize) / measured).toFixed(2)} ms/batch`,
+)
+await sql.end()
