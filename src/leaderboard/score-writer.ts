@@ -5,8 +5,9 @@ import { WRITE_SCRIPT } from './redis-scripts'
 
 export interface ScoreWriterOptions {
   /**
-   * A submit waits at most this long for others to join its batch; 0: until the next event-loop turn (a
-   * committed group-commit batch answers all its requests in one turn, so their writes still go together).
+   * A submit waits at most this long for others to join its batch. 0: until the current microtasks have run —
+   * the requests one group-commit batch answers all resume in that same pass, so their writes still go as one
+   * script call, without waiting for another turn of the event loop.
    */
   windowMs: number
   /** A batch this large is sent at once. */
@@ -72,8 +73,13 @@ export class ScoreWriter {
       const timer = setTimeout(() => this.flush(), this.options.windowMs)
       return () => clearTimeout(timer)
     }
-    const immediate = setImmediate(() => this.flush())
-    return () => clearImmediate(immediate)
+    let cancelled = false
+    queueMicrotask(() => {
+      if (!cancelled) this.flush()
+    })
+    return () => {
+      cancelled = true
+    }
   }
 
   private flush(): void {
