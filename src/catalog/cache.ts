@@ -9,6 +9,8 @@ export class CatalogCache {
   private byCodeMap = new Map<string, AchievementRecord>()
   private byIdMap = new Map<string, AchievementRecord>()
   private loading: Promise<void> | null = null
+  /** Database lookups of missed codes in flight: concurrent misses of one code share one. */
+  private readonly lookups = new Map<string, Promise<AchievementRecord | null>>()
   private reloadAgain = false
   private timer: ReturnType<typeof setInterval> | null = null
 
@@ -65,11 +67,19 @@ export class CatalogCache {
     return this.byIdMap.get(id)
   }
 
-  /** The cached definition, or the database's answer on a miss (a definition created on another instance). */
+  /**
+   * The cached definition, or the database's answer on a miss (a definition created on another instance). A burst
+   * of requests for a code this instance has not seen yet makes one lookup, not one per request.
+   */
   async get(code: string): Promise<AchievementRecord | undefined> {
     const cached = this.byCodeMap.get(code)
     if (cached) return cached
-    const stored = await this.store.getByCode(code)
+    let lookup = this.lookups.get(code)
+    if (!lookup) {
+      lookup = this.store.getByCode(code).finally(() => this.lookups.delete(code))
+      this.lookups.set(code, lookup)
+    }
+    const stored = await lookup
     if (stored) this.put(stored)
     return stored ?? undefined
   }
