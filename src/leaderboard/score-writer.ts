@@ -2,6 +2,7 @@ import type { BoardKeys } from './redis-keys'
 import { REBUILD_LEASE_MS } from './redis-keys'
 import type { RedisLink } from './redis-link'
 import { WRITE_SCRIPT } from './redis-scripts'
+import { MicroBatcher } from '../ops/micro-batcher'
 
 export interface ScoreWriterOptions {
   /**
@@ -36,8 +37,7 @@ interface PendingWrite {
  * be asked, and within the window plus one command timeout otherwise.
  */
 export class ScoreWriter {
-  private queue: PendingWrite[] = []
-  private cancelScheduled: (() => void) | null = null
+  private readonly batcher: MicroBatcher<PendingWrite>
   private readonly inFlight = new Set<Promise<void>>()
   /** Batches sent to Redis (tests and metrics). */
   batchesSent = 0
@@ -46,8 +46,10 @@ export class ScoreWriter {
     private readonly link: RedisLink,
     private readonly keys: BoardKeys,
     private readonly observer: ScoreWriteObserver,
-    private readonly options: ScoreWriterOptions = DEFAULT_SCORE_WRITER_OPTIONS,
-  ) {}
+    options: ScoreWriterOptions = DEFAULT_SCORE_WRITER_OPTIONS,
+  ) {
+    this.batcher = new MicroBatcher((batch) => this.track(this.send(batch)), { ...options, zeroWindow: 'microtasks' })
+  }
 
   submit(userId: string, total: number): Promise<number | null> {
     if (!Number.isSafeInteger(total) || total <= 0) return Promise.resolve(null)
@@ -55,41 +57,18 @@ export class ScoreWriter {
       this.observer.writeLost()
       return Promise.resolve(null)
     }
-    return new Promise((resolve) => {
-      this.queue.push({ userId, total, resolve })
-      if (this.queue.length >= this.options.maxBatch) this.flush()
-      else this.cancelScheduled ??= this.scheduleFlush()
-    })
+    return new Promise((resolve) => this.batcher.add({ userId, total, resolve }))
   }
 
   /** Sends what is queued now and waits for every batch in flight. */
   async drain(): Promise<void> {
-    this.flush()
+    this.batcher.flushNow()
     await Promise.all([...this.inFlight])
   }
 
-  private scheduleFlush(): () => void {
-    if (this.options.windowMs > 0) {
-      const timer = setTimeout(() => this.flush(), this.options.windowMs)
-      return () => clearTimeout(timer)
-    }
-    let cancelled = false
-    queueMicrotask(() => {
-      if (!cancelled) this.flush()
-    })
-    return () => {
-      cancelled = true
-    }
-  }
-
-  private flush(): void {
-    this.cancelScheduled?.()
-    this.cancelScheduled = null
-    if (this.queue.length === 0) return
-    const batch = this.queue
-    this.queue = []
-    const sending = this.send(batch).finally(() => this.inFlight.delete(sending))
-    this.inFlight.add(sending)
+  private track(sending: Promise<void>): void {
+    const tracked = sending.finally(() => this.inFlight.delete(tracked))
+    this.inFlight.add(tracked)
   }
 
   private async send(batch: PendingWrite[]): Promise<void> {

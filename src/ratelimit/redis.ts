@@ -1,6 +1,6 @@
 import type Redis from 'ioredis'
 import type { Logger } from '../ops/logger'
-import { MicroBatcher } from './batcher'
+import { MicroBatcher } from '../ops/micro-batcher'
 import { ALLOWED, type BucketRule, type LimitedBy, type RateDecision, type RateLimiter, type RateLimitRules, UNLIMITED } from './model'
 import { BATCH_TAKE_SCRIPT, BATCH_TAKE_SCRIPT_SHA, type BatchCheck, batchArguments, parseBatchReply } from './take-script'
 
