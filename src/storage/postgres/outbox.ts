@@ -1,54 +1,10 @@
 import type { PgSql } from './connection'
 import type { OutboxEntry, OutboxStats, OutboxStore } from '../port'
-
-const MAX_ERROR_CHARS = 500
-
-interface OutboxRow {
-  id: string
-  user_id: string
-  achievement_code: string
-  title: string
-  reward_points: number
-  /** bigint: postgres.js returns it as a string. */
-  score_delta: string | number
-  star_tokens_awarded: number
-  metadata: unknown
-  attempts: number
-  /** Epoch ms (timestamps are selected as numbers: the Drizzle driver turns the client's date parsing off). */
-  created_at: number
-  next_attempt_at: number
-  status: string
-}
+import { MAX_OUTBOX_ERROR_CHARS, outboxEntryOf, type OutboxRow } from '../outbox-row'
 
 const COLUMNS = `id, user_id, achievement_code, title, reward_points, score_delta, star_tokens_awarded, metadata, attempts, status,
   (extract(epoch from created_at) * 1000)::float8 as created_at,
   (extract(epoch from next_attempt_at) * 1000)::float8 as next_attempt_at`
-
-function toMetadata(value: unknown): Record<string, unknown> | null {
-  if (typeof value === 'string') {
-    try {
-      return toMetadata(JSON.parse(value))
-    } catch {
-      return null
-    }
-  }
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null
-}
-
-function toEntry(row: OutboxRow): OutboxEntry {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    achievementCode: row.achievement_code,
-    title: row.title,
-    rewardPoints: row.reward_points,
-    scoreDelta: Number(row.score_delta),
-    starTokensAwarded: row.star_tokens_awarded,
-    metadata: toMetadata(row.metadata),
-    attempts: row.attempts,
-    createdAt: new Date(row.created_at),
-  }
-}
 
 /**
  * The notification outbox on Postgres. Times come from the database clock (now()) so that every
@@ -78,7 +34,7 @@ export class PostgresOutboxStore implements OutboxStore {
           attempts = attempts + 1
       where id in (select id from due)
       returning ${this.sql.unsafe(COLUMNS)}`
-    return [...rows].sort((a, b) => a.next_attempt_at - b.next_attempt_at).map(toEntry)
+    return [...rows].sort((a, b) => a.next_attempt_at - b.next_attempt_at).map(outboxEntryOf)
   }
 
   async markDelivered(id: string, owner: string): Promise<void> {
@@ -89,7 +45,7 @@ export class PostgresOutboxStore implements OutboxStore {
   }
 
   async markFailed(id: string, owner: string, error: string, retryAt: Date | null): Promise<void> {
-    const lastError = error.slice(0, MAX_ERROR_CHARS)
+    const lastError = error.slice(0, MAX_OUTBOX_ERROR_CHARS)
     if (retryAt === null) {
       await this.sql`
         update notification_outbox
@@ -122,6 +78,6 @@ export class PostgresOutboxStore implements OutboxStore {
       select ${this.sql.unsafe(COLUMNS)}
       from notification_outbox where user_id = ${userId}
       order by created_at, id`
-    return rows.map((row) => ({ ...toEntry(row), status: row.status }))
+    return rows.map((row) => ({ ...outboxEntryOf(row), status: row.status }))
   }
 }

@@ -1,51 +1,9 @@
 import type { Database } from 'bun:sqlite'
 import type { OutboxEntry, OutboxStats, OutboxStore } from '../port'
-
-const MAX_ERROR_CHARS = 500
+import { MAX_OUTBOX_ERROR_CHARS, outboxEntryOf, type OutboxRow } from '../outbox-row'
 
 const COLUMNS = `id, user_id, achievement_code, title, reward_points, score_delta, star_tokens_awarded,
   metadata, attempts, created_at, next_attempt_at, status`
-
-interface OutboxRow {
-  id: string
-  user_id: string
-  achievement_code: string
-  title: string
-  reward_points: number
-  score_delta: number
-  star_tokens_awarded: number
-  /** JSON text. */
-  metadata: string | null
-  attempts: number
-  created_at: number
-  next_attempt_at: number
-  status: string
-}
-
-function toMetadata(text: string | null): Record<string, unknown> | null {
-  if (text === null) return null
-  try {
-    const value: unknown = JSON.parse(text)
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null
-  } catch {
-    return null
-  }
-}
-
-function toEntry(row: OutboxRow): OutboxEntry {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    achievementCode: row.achievement_code,
-    title: row.title,
-    rewardPoints: row.reward_points,
-    scoreDelta: row.score_delta,
-    starTokensAwarded: row.star_tokens_awarded,
-    metadata: toMetadata(row.metadata),
-    attempts: row.attempts,
-    createdAt: new Date(row.created_at),
-  }
-}
 
 /** The notification outbox on SQLite (timestamps are epoch milliseconds). */
 export class SqliteOutboxStore implements OutboxStore {
@@ -70,7 +28,7 @@ export class SqliteOutboxStore implements OutboxStore {
         .all(owner, now + leaseMs, now, now, limit),
     )
     const rows = claim.immediate(Date.now())
-    return rows.sort((a, b) => a.next_attempt_at - b.next_attempt_at).map(toEntry)
+    return rows.sort((a, b) => a.next_attempt_at - b.next_attempt_at).map(outboxEntryOf)
   }
 
   async markDelivered(id: string, owner: string): Promise<void> {
@@ -84,7 +42,7 @@ export class SqliteOutboxStore implements OutboxStore {
   }
 
   async markFailed(id: string, owner: string, error: string, retryAt: Date | null): Promise<void> {
-    const lastError = error.slice(0, MAX_ERROR_CHARS)
+    const lastError = error.slice(0, MAX_OUTBOX_ERROR_CHARS)
     if (retryAt === null) {
       this.client
         .query(
@@ -123,6 +81,6 @@ export class SqliteOutboxStore implements OutboxStore {
     const rows = this.client
       .query<OutboxRow, [string]>(`select ${COLUMNS} from notification_outbox where user_id = ? order by created_at, id`)
       .all(userId)
-    return rows.map((row) => ({ ...toEntry(row), status: row.status }))
+    return rows.map((row) => ({ ...outboxEntryOf(row), status: row.status }))
   }
 }
