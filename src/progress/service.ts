@@ -189,7 +189,10 @@ export class ProgressService {
 
     const scoreBonus = body.score_bonus ?? 0
     const notify = body.notify ?? true
-    const requestHash = key ? progressRequestHash(userId, requested, { scoreBonus, notify, metadata }) : null
+    // The key is kept per caller; the hash says which request it was first used for.
+    const idempotency = key
+      ? { caller: submission.idempotencyScope, key, requestHash: progressRequestHash(userId, requested, { scoreBonus, notify, metadata }) }
+      : null
     const command: ProgressCommand = {
       userId,
       updates: requested.map((update, index): ProgressUpdateInput => {
@@ -210,13 +213,13 @@ export class ProgressService {
       notify,
       metadata,
       step: this.deps.step,
-      idempotency: key && requestHash ? { caller: submission.idempotencyScope, key, requestHash } : null,
+      idempotency,
     }
 
-    if (key && requestHash) {
+    if (idempotency) {
       // A key is claimed only for an admitted request.
       await admission
-      const claim = await this.deps.idempotency.claim(submission.idempotencyScope, key, requestHash, IDEMPOTENCY_LEASE_MS)
+      const claim = await this.deps.idempotency.claim(idempotency.caller, idempotency.key, idempotency.requestHash, IDEMPOTENCY_LEASE_MS)
       if (claim.kind === 'in_flight') {
         throw new ApiError(409, 'idempotency_in_flight', 'A request with this Idempotency-Key is still in progress', { 'retry-after': '1' })
       }
@@ -230,7 +233,7 @@ export class ProgressService {
     try {
       result = await this.committer.submit(command, admission)
     } catch (error) {
-      if (key) await this.deps.idempotency.release(submission.idempotencyScope, key).catch(() => {})
+      if (idempotency) await this.deps.idempotency.release(idempotency.caller, idempotency.key).catch(() => {})
       throw error
     }
 
@@ -241,8 +244,8 @@ export class ProgressService {
     }
     const rank = await this.deps.rankTracker.submit(userId, result.user.totalPoints)
     const response = this.present(result, definitions, rank, submission.admin)
-    if (key) {
-      await this.deps.idempotency.complete(submission.idempotencyScope, key, 200, JSON.stringify(response)).catch((error) => {
+    if (idempotency) {
+      await this.deps.idempotency.complete(idempotency.caller, idempotency.key, 200, JSON.stringify(response)).catch((error) => {
         // The outcome is already stored with the work; a replay rebuilds the body from it.
         this.deps.logger.warn('could not store idempotent response', { error })
       })
