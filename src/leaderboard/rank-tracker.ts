@@ -1,17 +1,11 @@
 import type { LeaderboardBoard } from './board'
 import type { RankTracker } from './model'
 import type { ScoreWriter } from './score-writer'
+import { withDeadline } from '../ops/deadline'
 
 /** Resolves to the promise's value, or to null when it fails or takes longer than `ms`. */
-async function withinBudget<T>(promise: Promise<T>, ms: number): Promise<T | null> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  try {
-    return await Promise.race([promise, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)))])
-  } catch {
-    return null
-  } finally {
-    clearTimeout(timer)
-  }
+function withinBudget<T>(promise: Promise<T>, ms: number): Promise<T | null> {
+  return withDeadline(promise, ms, () => new Error('rank budget spent')).catch(() => null)
 }
 
 /**

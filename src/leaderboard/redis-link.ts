@@ -1,5 +1,6 @@
 import Redis from 'ioredis'
 import type { Logger } from '../ops/logger'
+import { withDeadline } from '../ops/deadline'
 
 export interface RedisLinkOptions {
   /** Opening a connection gives up after this long. */
@@ -82,13 +83,9 @@ export class RedisLink {
   /** Runs one operation with the time bound; throws RedisUnavailableError at once when Redis cannot be asked. */
   async run<T>(operation: (client: Redis) => Promise<T>, timeoutMs = this.options.commandTimeoutMs): Promise<T> {
     if (!this.usable()) throw new RedisUnavailableError()
-    let timer: ReturnType<typeof setTimeout> | undefined
-    // ioredis's commandTimeout covers each command; this also bounds a multi-command operation.
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new RedisUnavailableError('redis command timed out')), timeoutMs + 20)
-    })
     try {
-      const result = await Promise.race([operation(this.client), deadline])
+      // ioredis's commandTimeout covers each command; this also bounds a multi-command operation.
+      const result = await withDeadline(operation(this.client), timeoutMs + 20, () => new RedisUnavailableError('redis command timed out'))
       if (this.tripped) {
         this.tripped = false
         this.announceAvailable()
@@ -97,8 +94,6 @@ export class RedisLink {
     } catch (error) {
       if (!isReplyError(error)) this.trip(error)
       throw error
-    } finally {
-      clearTimeout(timer)
     }
   }
 

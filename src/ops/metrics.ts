@@ -4,6 +4,8 @@
  * cache sizes), each bounded by a timeout so that a slow dependency never hangs a scrape.
  */
 
+import { withDeadline } from './deadline'
+
 export type Labels = Readonly<Record<string, string | number>>
 
 /** What the registry needs of any metric. */
@@ -244,20 +246,16 @@ export class MetricsRegistry {
 
   private async runCollector(collector: Collector): Promise<void> {
     for (const metric of collector.clears ?? []) metric.reset()
-    let timer: ReturnType<typeof setTimeout> | undefined
     try {
-      await Promise.race([
+      await withDeadline(
         Promise.resolve().then(() => collector.collect()),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error('collector timed out')), this.collectTimeoutMs)
-        }),
-      ])
+        this.collectTimeoutMs,
+        () => new Error('collector timed out'),
+      )
     } catch {
       // Whatever the collector managed to set before failing would be partial: drop it.
       for (const metric of collector.clears ?? []) metric.reset()
       this.collectorFailures.inc({ collector: collector.name })
-    } finally {
-      clearTimeout(timer)
     }
   }
 

@@ -1,6 +1,7 @@
 import { StorageUnavailableError } from '../storage/errors'
 import type { ProgressOutcome, Storage } from '../storage/port'
 import { CircuitBreaker, type CircuitState } from './circuit-breaker'
+import { withDeadline } from './deadline'
 
 export interface StorageGuardOptions {
   /** Longest wait for one database call on the request path (progress, idempotency, ranks, reads). */
@@ -88,16 +89,14 @@ export function guardStorage(
       observer.failure('rejected', operation)
       throw new StorageUnavailableError('database unavailable (failing fast after recent failures)')
     }
-    let timer: ReturnType<typeof setTimeout> | undefined
     let started: Promise<T> | undefined
     try {
       started = call()
-      const result = await Promise.race([
+      const result = await withDeadline(
         started,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new StorageCallTimeoutError(`database call ${operation} timed out after ${timeoutMs} ms`)), timeoutMs)
-        }),
-      ])
+        timeoutMs,
+        () => new StorageCallTimeoutError(`database call ${operation} timed out after ${timeoutMs} ms`),
+      )
       const failure = batchFailure(result)
       if (failure) record(operation, failure)
       else succeeded()
@@ -107,7 +106,6 @@ export function guardStorage(
       record(operation, error)
       throw error
     } finally {
-      clearTimeout(timer)
       breaker.released(admission)
     }
   }

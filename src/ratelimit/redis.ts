@@ -1,6 +1,7 @@
 import type Redis from 'ioredis'
 import type { Logger } from '../ops/logger'
 import { MicroBatcher } from '../ops/micro-batcher'
+import { withDeadline } from '../ops/deadline'
 import { ALLOWED, type BucketRule, type LimitedBy, type RateDecision, type RateLimiter, type RateLimitRules, UNLIMITED } from './model'
 import { BATCH_TAKE_SCRIPT, BATCH_TAKE_SCRIPT_SHA, type BatchCheck, batchArguments, parseBatchReply } from './take-script'
 
@@ -110,7 +111,7 @@ export class RedisRateLimiter implements RateLimiter {
   private async runBatch(checks: PendingCheck[]): Promise<void> {
     if (Date.now() < this.skipRedisUntilMs) return this.answerFromFallback(checks)
     try {
-      const reply = await this.withTimeout(this.runScript(checks))
+      const reply = await withDeadline(this.runScript(checks), this.timeoutMs, () => new RedisTimeout(`no answer within ${this.timeoutMs} ms`))
       const outcomes = parseBatchReply(reply, checks.length)
       checks.forEach((check, i) => {
         const outcome = outcomes[i]!
@@ -146,13 +147,5 @@ export class RedisRateLimiter implements RateLimiter {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error
       return await this.redis.eval(BATCH_TAKE_SCRIPT, keys.length, keysAndArgs)
     }
-  }
-
-  private withTimeout<T>(promise: Promise<T>): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new RedisTimeout(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs)
-    })
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
   }
 }
