@@ -1,26 +1,9 @@
-import type Redis from 'ioredis'
+import { LuaScript } from '../ops/lua-script'
 
 /**
  * The leaderboard's Redis scripts. Scripts run atomically, so a page, a write batch or a rebuild's last step
  * never sees a half-applied change. Standalone Redis only: the scripts reach the rebuild's temporary key by name.
  */
-export class LuaScript {
-  readonly sha: string
-
-  constructor(readonly source: string) {
-    this.sha = new Bun.CryptoHasher('sha1').update(source).digest('hex')
-  }
-
-  async run(client: Redis, keys: string[], args: (string | number)[]): Promise<unknown> {
-    try {
-      return await client.evalsha(this.sha, keys.length, ...keys, ...args)
-    } catch (error) {
-      // After a Redis restart the script cache is empty.
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error
-      return client.eval(this.source, keys.length, ...keys, ...args)
-    }
-  }
-}
 
 /**
  * A batch of writes. KEYS: board, marker, rebuild. ARGV: lease ms, then user, total pairs.

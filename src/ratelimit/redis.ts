@@ -3,7 +3,7 @@ import type { Logger } from '../ops/logger'
 import { MicroBatcher } from '../ops/micro-batcher'
 import { withDeadline } from '../ops/deadline'
 import { ALLOWED, type BucketRule, type LimitedBy, type RateDecision, type RateLimiter, type RateLimitRules, UNLIMITED } from './model'
-import { BATCH_TAKE_SCRIPT, BATCH_TAKE_SCRIPT_SHA, type BatchCheck, batchArguments, parseBatchReply } from './take-script'
+import { BATCH_TAKE_SCRIPT, type BatchCheck, batchArguments, parseBatchReply } from './take-script'
 
 export interface RedisRateLimiterOptions {
   redis: Redis
@@ -138,14 +138,8 @@ export class RedisRateLimiter implements RateLimiter {
 
   private async runScript(checks: PendingCheck[]): Promise<unknown> {
     const { keys, args } = batchArguments(checks, this.scriptRules, this.now ? this.now() : null)
-    const keysAndArgs = keys.concat(args)
     this.counters.scriptCalls++
     this.counters.checks += checks.length
-    try {
-      return await this.redis.evalsha(BATCH_TAKE_SCRIPT_SHA, keys.length, keysAndArgs)
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error
-      return await this.redis.eval(BATCH_TAKE_SCRIPT, keys.length, keysAndArgs)
-    }
+    return BATCH_TAKE_SCRIPT.run(this.redis, keys, args)
   }
 }

@@ -1,3 +1,4 @@
+import { LuaScript } from '../ops/lua-script'
 import type { BucketRule } from './model'
 
 /**
@@ -14,7 +15,7 @@ import type { BucketRule } from './model'
  * Each touched key is written once at the end and expires once it would have refilled to capacity: an absent
  * bucket is a full one.
  */
-export const BATCH_TAKE_SCRIPT = `
+export const BATCH_TAKE_SCRIPT = new LuaScript(`
 local now = tonumber(ARGV[1])
 if not now then
   local t = redis.call('TIME')
@@ -71,9 +72,7 @@ for w = 1, #written do
   redis.call('PEXPIRE', key, math.ceil((caps[r] - left) * 1000 / rates[r]) + 1000)
 end
 return out
-`
-
-export const BATCH_TAKE_SCRIPT_SHA = new Bun.CryptoHasher('sha1').update(BATCH_TAKE_SCRIPT).digest('hex')
+`)
 
 /** One check of a batch: its bucket keys, and which rule each key is under. */
 export interface BatchCheck {
