@@ -3,7 +3,7 @@ import { RedisServer } from '../support/redis-server'
 import { DIALECTS } from '../support/service'
 import { ProgressLoad, tally, type PostRecord } from './support/load'
 import { PostgresServer } from './support/postgres-server'
-import { waitFor } from './support/ports'
+import { waitFor } from '../support/wait'
 import { POST_BODY, acknowledgedButMissing, createAchievements, inconsistencies, readDatabase, serviceEnv } from './support/scenario'
 import { ServiceProcess, showingLogsOnFailure } from './support/service-process'
 

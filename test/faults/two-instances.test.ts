@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, test } from 'bun:test'
 import { DIALECTS } from '../support/service'
 import { expectBoardMatchesDatabase, useDrill } from './support/drill'
 import { ProgressLoad, tally } from './support/load'
-import { waitFor } from './support/ports'
+import { waitFor } from '../support/wait'
 import { ACHIEVEMENTS, POST_BODY, createAchievements, inconsistencies, readDatabase, unlockIds } from './support/scenario'
 import { showingLogsOnFailure } from './support/service-process'
 

@@ -6,10 +6,10 @@ import {
   SHARED_REDIS_URL,
   startLeaderboardService,
   uniqueBoardKey,
-  waitFor,
   type LeaderboardTestService,
   type SeedRow,
 } from './support'
+import { waitFor } from '../support/wait'
 
 type Backend = 'redis' | 'database'
 
@@ -31,7 +31,7 @@ for (const dialect of DIALECTS) {
         svc = await startLeaderboardService(dialect, { env })
         if (backend === 'redis') {
           await redis.connect()
-          await waitFor(async () => (await redis.exists(`${key}:marker`)) === 1, 5_000, 'the first rebuild')
+          await waitFor('the first rebuild', async () => (await redis.exists(`${key}:marker`)) === 1, 5_000)
         }
       })
       afterAll(async () => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { PageCache } from '../../src/leaderboard/page-cache'
 import { DIALECTS } from '../support/service'
-import { startLeaderboardService, waitFor, type LeaderboardTestService, type SeedRow } from './support'
+import { startLeaderboardService, type LeaderboardTestService, type SeedRow } from './support'
+import { waitFor } from '../support/wait'
 
 /** A clock the test moves by hand. */
 function manualClock(start = 1_700_000_000_000) {
@@ -158,7 +159,7 @@ for (const dialect of DIALECTS) {
       const readers = await Promise.all([get('limit=5'), get('limit=5'), get('limit=5')])
       for (const page of readers) expect(page).toEqual(first)
       expect(boardReads()).toBe(before + 2)
-      await waitFor(async () => scoreOf(await get('limit=5'), 'p4') === 2_500, 5_000, 'the background refresh')
+      await waitFor('the background refresh', async () => scoreOf(await get('limit=5'), 'p4') === 2_500, 5_000)
       expect(boardReads()).toBe(before + 2)
       expect((await get('limit=5')).generated_at).toBe(new Date(clock.now()).toISOString())
     })

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import Redis from 'ioredis'
 import { DIALECTS, startTestService, type TestService } from '../support/service'
-import { deleteBoardKeys, SHARED_REDIS_URL, startLeaderboardService, uniqueBoardKey, waitFor, type LeaderboardTestService } from './support'
+import { deleteBoardKeys, SHARED_REDIS_URL, startLeaderboardService, uniqueBoardKey, type LeaderboardTestService } from './support'
+import { waitFor } from '../support/wait'
 
 const PLAYERS = 1_000
 const POSTS = 10_000
@@ -25,7 +26,7 @@ for (const dialect of DIALECTS) {
       // Postgres: a second instance on the same database and the same Redis board.
       second = dialect === 'postgres' ? await startTestService(dialect, { databaseUrl: first.databaseUrl, env }) : first
       await redis.connect()
-      await waitFor(async () => (await redis.exists(`${key}:marker`)) === 1, 5_000, 'the first rebuild')
+      await waitFor('the first rebuild', async () => (await redis.exists(`${key}:marker`)) === 1, 5_000)
       for (const achievement of [
         { code: 'lb-first', points: 40, progress_target: 1 },
         { code: 'lb-grind', points: 250, progress_target: 3 },
@@ -63,7 +64,7 @@ for (const dialect of DIALECTS) {
       expect(answered).toEqual(database)
 
       // A write that timed out locally under this load may have triggered a rebuild: wait until the board is marked complete.
-      await waitFor(async () => (await redis.exists(`${key}:marker`)) === 1, 10_000, 'a complete board')
+      await waitFor('a complete board', async () => (await redis.exists(`${key}:marker`)) === 1, 10_000)
       const flat = await redis.zrange(key, 0, -1, 'WITHSCORES')
       const inRedis = new Map<string, number>()
       for (let i = 0; i < flat.length; i += 2) inRedis.set(flat[i]!, Number(flat[i + 1]))

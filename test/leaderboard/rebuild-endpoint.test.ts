@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import Redis from 'ioredis'
 import { DIALECTS } from '../support/service'
-import { deleteBoardKeys, SHARED_REDIS_URL, startLeaderboardService, uniqueBoardKey, waitFor, type LeaderboardTestService } from './support'
+import { deleteBoardKeys, SHARED_REDIS_URL, startLeaderboardService, uniqueBoardKey, type LeaderboardTestService } from './support'
+import { waitFor } from '../support/wait'
 
 for (const dialect of DIALECTS) {
   describe(`POST /leaderboard/rebuild (${dialect})`, () => {
@@ -14,7 +15,7 @@ for (const dialect of DIALECTS) {
       svc = await startLeaderboardService(dialect, { env: { ACHIEVEMENT_REDIS_URL: SHARED_REDIS_URL, LEADERBOARD_KEY: key } })
       noRedis = await startLeaderboardService(dialect)
       await redis.connect()
-      await waitFor(async () => (await redis.exists(`${key}:marker`)) === 1, 5_000, 'the first rebuild')
+      await waitFor('the first rebuild', async () => (await redis.exists(`${key}:marker`)) === 1, 5_000)
     })
     afterAll(async () => {
       await svc.close()

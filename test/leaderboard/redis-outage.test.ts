@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type Redis from 'ioredis'
 import { DIALECTS } from '../support/service'
-import { OwnRedis, startLeaderboardService, uniqueBoardKey, waitFor, type LeaderboardTestService, type SeedRow } from './support'
+import { OwnRedis, startLeaderboardService, uniqueBoardKey, type LeaderboardTestService, type SeedRow } from './support'
+import { waitFor } from '../support/wait'
 
 type Entry = { user_id: string; score: number; rank: number }
 
@@ -45,7 +46,7 @@ for (const dialect of DIALECTS) {
         env: { ACHIEVEMENT_REDIS_URL: redis.url, LEADERBOARD_KEY: key },
         options: { leaderboard: { checkIntervalMs: 100, redis: { cooldownMs: 100, commandTimeoutMs: 150 } } },
       })
-      await waitFor(markerPresent, 5_000, 'the first rebuild')
+      await waitFor('the first rebuild', markerPresent, 5_000)
       const ranks = await commit(Array.from({ length: 30 }, (_, i) => ({ userId: `u${String(i).padStart(2, '0')}`, total: 100 + 10 * Math.floor(i / 3) })))
       expect(ranks.every((rank) => typeof rank === 'number')).toBe(true)
       expect(await observer.zcard(key)).toBe(30)
@@ -80,7 +81,7 @@ for (const dialect of DIALECTS) {
       await redis.restart()
       // Until the rebuild sets the marker, reads keep coming from the database.
       await expectMatchesDatabase()
-      await waitFor(markerPresent, 5_000, 'the rebuild after the restart')
+      await waitFor('the rebuild after the restart', markerPresent, 5_000)
       const board = await observer.zrevrange(key, 0, -1, 'WITHSCORES')
       expect(board.length / 2).toBe(truth.size)
       for (let i = 0; i < board.length; i += 2) expect(Number(board[i + 1])).toBe(truth.get(board[i]!)!)
@@ -92,7 +93,7 @@ for (const dialect of DIALECTS) {
     test('a flushed Redis is noticed by the periodic marker check and rebuilt', async () => {
       await observer.flushall()
       await expectMatchesDatabase()
-      await waitFor(async () => (await markerPresent()) && (await observer.zcard(key)) === truth.size, 5_000, 'the rebuild after the flush')
+      await waitFor('the rebuild after the flush', async () => (await markerPresent()) && (await observer.zcard(key)) === truth.size, 5_000)
       await expectMatchesDatabase()
     })
 
@@ -100,7 +101,7 @@ for (const dialect of DIALECTS) {
       const runId = /run_id:(\w+)/.exec(await observer.info('server'))![1]!
       await observer.zadd(key, 1, 'u03')
       await observer.set(`${key}:marker`, 'an-older-run')
-      await waitFor(async () => (await observer.get(`${key}:marker`)) === runId, 5_000, 'the rebuild after the restore')
+      await waitFor('the rebuild after the restore', async () => (await observer.get(`${key}:marker`)) === runId, 5_000)
       expect(await observer.zscore(key, 'u03')).toBe(String(truth.get('u03')))
       await expectMatchesDatabase()
     })
@@ -121,7 +122,7 @@ for (const dialect of DIALECTS) {
         redis.resume()
       }
       // The keeper knows writes were lost and rebuilds from the database (marker dropped, then set again).
-      await waitFor(async () => (await observer.zscore(key, 'u02')) === '710' && (await markerPresent()), 5_000, 'the lost write to be restored')
+      await waitFor('the lost write to be restored', async () => (await observer.zscore(key, 'u02')) === '710' && (await markerPresent()), 5_000)
       expect(await observer.zscore(key, 'u01')).toBe('700')
       await expectMatchesDatabase()
     })

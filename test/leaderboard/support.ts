@@ -135,12 +135,3 @@ export function startUserStub(users: Record<string, Record<string, unknown>>, de
 export function refusedUrl(): string {
   return `http://127.0.0.1:${freePort()}`
 }
-
-export async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs = 5_000, label = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (await condition()) return
-    await Bun.sleep(25)
-  }
-  throw new Error(`timed out waiting for ${label}`)
-}

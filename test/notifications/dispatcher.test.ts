@@ -5,12 +5,12 @@ import { HttpNotificationSender } from '../../src/notifications/sender'
 import { silentLogger } from '../../src/ops/logger'
 import type { OutboxEntry, OutboxStore } from '../../src/storage/port'
 import { DIALECTS } from '../support/service'
+import { waitFor } from '../support/wait'
 import {
   entryOf,
   openOutboxFixture,
   refusingPort,
   startNotificationStub,
-  waitFor,
   type NotificationStub,
   type OutboxFixture,
 } from './support'

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { rmSync } from 'node:fs'
 import { DIALECTS, startTestService, type TestService } from '../support/service'
-import { startNotificationStub, waitFor, type NotificationStub } from './support'
+import { startNotificationStub, type NotificationStub } from './support'
+import { waitFor } from '../support/wait'
 
 const TUNING = { pollIntervalMs: 50, leaseMs: 10_000, deliveryTimeoutMs: 800, backoff: { baseDelayMs: 10, maxDelayMs: 50 }, stopGraceMs: 200 }
 

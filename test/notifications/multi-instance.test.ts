@@ -3,7 +3,8 @@ import { OutboxDispatcher } from '../../src/notifications/dispatcher'
 import { HttpNotificationSender } from '../../src/notifications/sender'
 import { silentLogger } from '../../src/ops/logger'
 import { DIALECTS } from '../support/service'
-import { openOutboxFixture, startNotificationStub, waitFor, type OutboxFixture } from './support'
+import { openOutboxFixture, startNotificationStub, type OutboxFixture } from './support'
+import { waitFor } from '../support/wait'
 
 // Several instances share one database only on Postgres.
 describe.skipIf(!DIALECTS.includes('postgres'))('two dispatchers on one Postgres database', () => {

@@ -232,11 +232,3 @@ export async function refusingPort(): Promise<number> {
   await server.stop(true)
   return port
 }
-
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`)
-    await Bun.sleep(10)
-  }
-}

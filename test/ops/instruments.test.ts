@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import Redis from 'ioredis'
 import { DIALECTS, startTestService, type TestService } from '../support/service'
-import { metricLines, waitFor } from './support'
+import { metricLines } from './support'
+import { waitFor } from '../support/wait'
 
 const SHARED_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
@@ -63,11 +64,11 @@ describe.skipIf(!DIALECTS.includes('postgres'))('service metrics with every depe
   })
 
   test('leaderboard state: Redis usable and trusted once rebuilt, write lag observed; notifications counted; database circuit closed', async () => {
-    await waitFor('the Redis board to be trusted', async () => (await sample('achievement_leaderboard_database_fallback')) === 0)
+    await waitFor('the Redis board to be trusted', async () => (await sample('achievement_leaderboard_database_fallback')) === 0, 5_000)
     expect(await sample('achievement_leaderboard_redis_usable')).toBe(1)
     expect(await sample('achievement_leaderboard_rebuilds_total')).toBeGreaterThanOrEqual(1)
     expect(await sample('achievement_leaderboard_write_seconds_count')).toBeGreaterThanOrEqual(3)
-    await waitFor('the unlocks to be delivered', async () => (await sample('achievement_notifications_total')) === 3)
+    await waitFor('the unlocks to be delivered', async () => (await sample('achievement_notifications_total')) === 3, 5_000)
     expect(await sample('achievement_outbox_pending')).toBe(0)
     expect(await sample('achievement_storage_circuit_open')).toBe(0)
     expect(await sample('achievement_storage_circuit_trips_total')).toBe(0)

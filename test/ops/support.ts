@@ -19,11 +19,3 @@ export async function refusingPort(): Promise<number> {
 
 /** Sample lines of a Prometheus text body. */
 export const metricLines = (text: string) => text.split('\n').filter((line) => line !== '' && !line.startsWith('#'))
-
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`)
-    await Bun.sleep(10)
-  }
-}

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from 'bun:test'
 import { DIALECTS } from '../support/service'
-import { refusedUrl, startLeaderboardService, startUserStub, waitFor, type LeaderboardTestService, type UserStub } from '../leaderboard/support'
+import { waitFor } from '../support/wait'
+import { refusedUrl, startLeaderboardService, startUserStub, type LeaderboardTestService, type UserStub } from '../leaderboard/support'
 
 const PLAYERS = Array.from({ length: 100 }, (_, i) => ({ userId: `player-${String(i).padStart(3, '0')}`, total: 1_000 - i }))
 
@@ -51,7 +52,7 @@ for (const dialect of DIALECTS) {
       const service = await start(stub.url)
       expect((await service.call('GET', '/leaderboard?limit=100')).status).toBe(200)
       // Lookups the first page could not wait for go on in the background and fill the cache.
-      await waitFor(() => stub!.requests.length === 100, 5_000, 'the lookups')
+      await waitFor('the lookups', () => stub!.requests.length === 100, 5_000)
       const first = await service.call('GET', '/leaderboard?limit=100')
       expect(first.status).toBe(200)
       expect(first.body.entries).toHaveLength(100)

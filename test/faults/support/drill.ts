@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect } from 'bun:test'
 import { createTestDatabase, type TestDatabase } from '../../support/postgres'
 import { RedisServer } from '../../support/redis-server'
 import { NotificationStub } from './notification-stub'
-import { waitFor } from './ports'
+import { waitFor } from '../../support/wait'
 import { leaderboardDifferences, serviceEnv } from './scenario'
 import { ServiceProcess } from './service-process'
 

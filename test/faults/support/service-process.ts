@@ -3,7 +3,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { freePort } from '../../support/ports'
 import { alive, ownedTempDir, reapAbandonedDirs } from './owned-dirs'
-import { waitFor } from './ports'
+import { waitFor } from '../../support/wait'
 
 const REPO_ROOT = resolve(import.meta.dir, '../../..')
 const DIR_PREFIX = 'ach-faults-svc-'
