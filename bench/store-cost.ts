@@ -3,7 +3,10 @@
  * (the bench's progress mix) through PostgresProgressStore on one connection configured like the service's
  * progress pool, and reports the Postgres backend's CPU time and the wall time per command.
  *
- *   bun bench/store-cost.ts <database url> [--batch=32] [--batches=200] [--players=100000]
+ *   bun bench/store-cost.ts <database url> [--batch=32] [--batches=200] [--players=100000] [--plan-cache=auto]
+ *
+ * --plan-cache=auto measures the statement under Postgres' default plan caching instead of the service's
+ * force_generic_plan.
  *
  * Point it at a copy of a seeded bench database (bun run bench --keep, then CREATE DATABASE x TEMPLATE y): it
  * writes. Run it on the machine of the database (it reads the backend's /proc/<pid>/stat).
@@ -15,11 +18,14 @@ import type { ProgressCommand } from '../src/storage/port'
 import { STAR_TOKEN_STEP, achievementCode, achievementId, playerId, pointsOf, targetOf } from './catalog'
 
 const url = process.argv[2]
-if (!url || url.startsWith('--')) throw new Error('usage: bun bench/store-cost.ts <database url> [--batch=32] [--batches=200] [--players=100000]')
+if (!url || url.startsWith('--')) {
+  throw new Error('usage: bun bench/store-cost.ts <database url> [--batch=32] [--batches=200] [--players=100000] [--plan-cache=auto]')
+}
 const option = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback)
 const batchSize = option('batch', 32)
 const batches = option('batches', 200)
 const players = option('players', 100_000)
+const planCacheMode = process.argv.includes('--plan-cache=auto') ? 'auto' : 'force_generic_plan'
 const WARM_UP_BATCHES = 10
 
 let keysIssued = 0
@@ -51,7 +57,7 @@ function command(): ProgressCommand {
   }
 }
 
-const { sql } = connectPostgres(url, { max: 1, planCacheMode: 'force_generic_plan', applicationName: 'store-cost' })
+const { sql } = connectPostgres(url, { max: 1, planCacheMode, applicationName: 'store-cost' })
 const store = new PostgresProgressStore(sql)
 const [backend] = await sql<{ pid: number }[]>`select pg_backend_pid() as pid`
 const backendCpuMicros = () => {
@@ -85,7 +91,7 @@ for (let b = 0; b < batches + WARM_UP_BATCHES; b++) {
   if (failed && !failed.ok) throw failed.error
 }
 console.log(
-  `batch ${batchSize}: Postgres backend CPU ${(cpuMicros / measured).toFixed(1)} µs/command, ` +
+  `batch ${batchSize}, plan_cache_mode ${planCacheMode}: Postgres backend CPU ${(cpuMicros / measured).toFixed(1)} µs/command, ` +
     `wall ${((wallMs * 1000) / measured).toFixed(1)} µs/command, ${((wallMs * batchSize) / measured).toFixed(2)} ms/batch`,
 )
 await sql.end()
