@@ -8,7 +8,6 @@ import type {
   UserScoreRecord,
 } from '../port'
 import { asDate, asNullableDate, type PgSql } from './connection'
-import { parseProgressResult } from '../progress-result'
 import { boolArrayLiteral, intArrayLiteral, textArrayLiteral } from './array-literal'
 
 // Progress of an update on an existing row, and on a new one (current progress 0): the rules of
@@ -33,7 +32,9 @@ const FIRST = `LEAST(i.target, CASE WHEN i.force THEN i.target ELSE GREATEST(i.d
  * caller/key/request hash.
  * Updates: $7 command ordinal (1-based), $8 achievement, $9 target, $10 points, $11 delta, $12 at_least,
  * $13 force, $14 candidate unlock id, $15 code, $16 title. $17 star-token step.
- * Returns one row per command: (ord, body), body being the JSON of src/storage/progress-result.ts.
+ * Returns one row per progress row (RoundRow): the row's new state and its command's score, as plain columns (a
+ * command without updates has one row, its progress columns null). JSON is built only for the outcome an
+ * idempotency key stores.
  */
 export const APPLY_ROUND_SQL = `
 WITH cmd AS (
@@ -132,32 +133,73 @@ outbox AS (
          o.tokens_awarded, c.metadata::jsonb, c.status, 0, clock_timestamp(), clock_timestamp()
   FROM unlocked un JOIN score o ON o.ord = un.cmd JOIN cmd c ON c.ord = un.cmd
 ),
-rows_json AS (
-  SELECT p.cmd, json_agg(json_build_object(
-    'achievementId', p.achievement_id, 'progressCurrent', p.progress_current, 'isCompleted', p.is_completed,
-    'unlockedAt', to_char(p.unlocked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-    'rewardPoints', p.reward_points, 'newlyUnlocked', p.unlock_id IS NOT NULL AND p.unlock_id = p.candidate)) AS rows
-  FROM progressed p GROUP BY p.cmd
-),
-result AS (
-  SELECT o.ord, json_build_object(
-    'user', json_build_object('userId', o.user_id, 'totalPoints', o.total_points,
-                              'achievementsUnlocked', o.achievements_unlocked, 'starTokens', o.star_tokens),
-    'scoreDelta', o.score_delta,
-    'starTokensAwarded', o.tokens_awarded,
-    'rows', COALESCE(r.rows, '[]'::json)) AS body
-  FROM score o LEFT JOIN rows_json r ON r.cmd = o.ord
-),
 idempotency AS (
+  -- The stored outcome (the JSON of src/storage/progress-result.ts), built only for the commands with a key.
   -- The claim's row exists; ON CONFLICT finds it through the primary key whatever the table's size (a join
   -- could be planned as a scan of the whole table).
   INSERT INTO idempotency_keys AS k (caller, key, request_hash, state, result, locked_until, created_at)
-  SELECT c.idem_caller, c.idem_key, c.idem_hash, 'done', r.body::text, clock_timestamp(), clock_timestamp()
-  FROM result r JOIN cmd c ON c.ord = r.ord
+  SELECT c.idem_caller, c.idem_key, c.idem_hash, 'done', json_build_object(
+           'user', json_build_object('userId', o.user_id, 'totalPoints', o.total_points,
+                                     'achievementsUnlocked', o.achievements_unlocked, 'starTokens', o.star_tokens),
+           'scoreDelta', o.score_delta,
+           'starTokensAwarded', o.tokens_awarded,
+           'rows', COALESCE((SELECT json_agg(json_build_object(
+              'achievementId', p.achievement_id, 'progressCurrent', p.progress_current, 'isCompleted', p.is_completed,
+              'unlockedAt', to_char(p.unlocked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+              'rewardPoints', p.reward_points, 'newlyUnlocked', p.unlock_id IS NOT NULL AND p.unlock_id = p.candidate))
+             FROM progressed p WHERE p.cmd = o.ord), '[]'::json))::text,
+         clock_timestamp(), clock_timestamp()
+  FROM score o JOIN cmd c ON c.ord = o.ord
   WHERE c.idem_caller IS NOT NULL
   ON CONFLICT (caller, key) DO UPDATE SET state = 'done', result = EXCLUDED.result
 )
-SELECT ord::int AS ord, body::text AS body FROM result`
+SELECT o.ord::int AS ord, p.achievement_id::text AS "achievementId", p.progress_current AS "progressCurrent",
+       p.is_completed AS "isCompleted", floor(extract(epoch FROM p.unlocked_at) * 1000)::float8 AS "unlockedAtMs",
+       p.reward_points AS "rewardPoints", (p.unlock_id IS NOT NULL AND p.unlock_id = p.candidate) AS "newlyUnlocked",
+       o.user_id AS "userId", o.total_points::float8 AS "totalPoints", o.achievements_unlocked AS "achievementsUnlocked",
+       o.star_tokens AS "starTokens", o.score_delta::float8 AS "scoreDelta", o.tokens_awarded AS "starTokensAwarded"
+FROM score o LEFT JOIN progressed p ON p.cmd = o.ord`
+
+/** One row of APPLY_ROUND_SQL's reply: a progress row and the score of its command. */
+interface RoundRow {
+  ord: number
+  /** Null (with the other progress columns) for a command without updates. */
+  achievementId: string | null
+  progressCurrent: number | null
+  isCompleted: boolean | null
+  unlockedAtMs: number | null
+  rewardPoints: number | null
+  newlyUnlocked: boolean | null
+  userId: string
+  totalPoints: number
+  achievementsUnlocked: number
+  starTokens: number
+  scoreDelta: number
+  starTokensAwarded: number
+}
+
+/** A command's outcome from its rows, in the command's update order. */
+function resultOf(command: ProgressCommand, rows: RoundRow[]): ProgressResult {
+  const first = rows[0]
+  if (!first) throw new Error(`no progress result for user ${command.userId}`)
+  return {
+    user: { userId: first.userId, totalPoints: first.totalPoints, achievementsUnlocked: first.achievementsUnlocked, starTokens: first.starTokens },
+    scoreDelta: first.scoreDelta,
+    starTokensAwarded: first.starTokensAwarded,
+    rows: command.updates.map(({ achievementId }) => {
+      const row = rows.find((candidate) => candidate.achievementId === achievementId)
+      if (!row) throw new Error(`progress result lacks achievement ${achievementId}`)
+      return {
+        achievementId,
+        progressCurrent: row.progressCurrent!,
+        isCompleted: row.isCompleted!,
+        unlockedAt: row.unlockedAtMs === null ? null : new Date(row.unlockedAtMs),
+        rewardPoints: row.rewardPoints,
+        newlyUnlocked: row.newlyUnlocked!,
+      }
+    }),
+  }
+}
 
 export function roundParameters(round: readonly ProgressCommand[], step: number): (string | number)[] {
   const updates = round.flatMap((command, index) => command.updates.map((update) => ({ ord: index + 1, update })))
@@ -287,14 +329,11 @@ export class PostgresProgressStore implements ProgressStore {
         connection.release()
       }
     }
-    const results: ProgressResult[] = new Array(commands.length)
+    const rowsOf: RoundRow[][] = commands.map(() => [])
     rounds.forEach((round, r) => {
-      for (const row of replies[r] as { ord: number; body: string }[]) {
-        const index = round[row.ord - 1]!
-        results[index] = parseProgressResult(row.body, commands[index]!.updates.map((u) => u.achievementId))
-      }
+      for (const row of replies[r] as RoundRow[]) rowsOf[round[row.ord - 1]!]!.push(row)
     })
-    return results
+    return commands.map((command, index) => resultOf(command, rowsOf[index]!))
   }
 
   async userScore(userId: string): Promise<UserScoreRecord | null> {
