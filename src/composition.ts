@@ -94,8 +94,10 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     notifier: notifications.notifier,
     logger,
     step: config.starTokenScoreStep,
-    // SQLite commits synchronously: one batch at a time. Postgres overlaps two batches' round trips.
-    groupCommit: { maxBatch: 200, maxInFlight: storage.dialect === 'postgres' ? 2 : 1 },
+    // SQLite commits synchronously: one batch at a time. Postgres overlaps up to three batches of 8 or more.
+    groupCommit: storage.dialect === 'postgres'
+      ? { maxBatch: 200, maxInFlight: 3, minOverlappingBatch: 8 }
+      : { maxBatch: 200, maxInFlight: 1 },
   })
   const idempotencyPruner = new IdempotencyPruner(storage.idempotency, config.idempotencyRetentionHours * 3_600_000, logger)
   const overview = new OverviewService(storage.progress, catalogCache, rankTracker, config.starTokenScoreStep)

@@ -5,6 +5,12 @@ export interface GroupCommitOptions {
   maxBatch: number
   /** Most batches being committed at once. */
   maxInFlight: number
+  /**
+   * Fewest commands for a batch that would overlap one already committing (default 1). A batch starts at once
+   * when nothing is committing; a smaller one waits for a free moment instead of spending a statement, whose fixed
+   * cost is most of a small batch's, on a few commands.
+   */
+  minOverlappingBatch?: number
 }
 
 interface Pending<C, R> {
@@ -82,10 +88,18 @@ export class GroupCommitter<C, R> {
   private flush(): void {
     this.scheduled = false
     while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
+      if (this.inFlight > 0 && !this.enoughToOverlap()) break
       const batch = this.takeBatch()
       if (batch.length === 0) break
       this.commit(batch)
     }
+  }
+
+  private enoughToOverlap(): boolean {
+    const wanted = this.options.minOverlappingBatch ?? 1
+    let ready = 0
+    for (const item of this.queue) if (item.admitted && !this.busyKeys.has(item.key) && ++ready >= wanted) return true
+    return false
   }
 
   private takeBatch(): Pending<C, R>[] {

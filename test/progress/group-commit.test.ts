@@ -96,6 +96,43 @@ describe('GroupCommitter', () => {
     expect(await Promise.all([first, second])).toEqual([1, 2])
     expect(committed.filter((c) => c.startsWith('p'))).toEqual(['p1', 'p2'])
   })
+
+  test('while a batch commits, a second one starts only with minOverlappingBatch commands; alone, any size starts', async () => {
+    const started: number[][] = []
+    const finish: (() => void)[] = []
+    const committer = new GroupCommitter<number, number>(
+      async (batch) => {
+        started.push(batch)
+        await new Promise<void>((resolve) => finish.push(resolve))
+        return batch.map((n): Outcome<number> => ({ ok: true, result: n }))
+      },
+      (n) => `k${n}`,
+      { maxBatch: 50, maxInFlight: 3, minOverlappingBatch: 3 },
+    )
+    const settle = () => new Promise((resolve) => setImmediate(resolve))
+    const all = [committer.submit(1)]
+    await settle()
+    expect(started).toEqual([[1]])
+
+    all.push(committer.submit(2), committer.submit(3))
+    await settle()
+    expect(started).toEqual([[1]])
+
+    all.push(committer.submit(4))
+    await settle()
+    expect(started).toEqual([[1], [2, 3, 4]])
+
+    all.push(committer.submit(5))
+    await settle()
+    finish.shift()!()
+    await settle()
+    finish.shift()!()
+    await settle()
+    // Nothing else is committing: the one waiting command goes alone.
+    expect(started).toEqual([[1], [2, 3, 4], [5]])
+    finish.shift()!()
+    expect(await Promise.all(all)).toEqual([1, 2, 3, 4, 5])
+  })
 })
 
 for (const dialect of DIALECTS) {
