@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { SECRET_TITLE } from '../catalog/service'
 import type { AchievementRecord } from '../storage/port'
 import type { UserAchievementProgress, UserSummary } from './model'
@@ -6,7 +5,7 @@ import { progressPercent } from './rules'
 
 /** A stable id for a player's progress on one achievement (a name-based UUID of the pair). */
 export function progressId(userId: string, achievementId: string): string {
-  const hex = createHash('sha1').update(`${userId}\u0000${achievementId}`).digest('hex')
+  const hex = Bun.SHA1.hash(`${userId}\u0000${achievementId}`, 'hex')
   const variant = ((parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(18, 20)}-${hex.slice(20, 32)}`
 }
