@@ -1,6 +1,6 @@
 import Redis from 'ioredis'
 import type { Logger } from '../ops/logger'
-import { withDeadline } from '../ops/deadline'
+import { backstopTimeoutMs, withDeadline } from '../ops/deadline'
 
 export interface RedisLinkOptions {
   /** Opening a connection gives up after this long. */
@@ -47,7 +47,8 @@ export class RedisLink {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       connectTimeout: options.connectTimeoutMs,
-      commandTimeout: options.commandTimeoutMs,
+      // Each operation's deadline is run()'s (withDeadline); this only frees the commands of a hung connection.
+      commandTimeout: backstopTimeoutMs(options.commandTimeoutMs),
       retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 5), 1_000),
     })
     let down = false
@@ -84,7 +85,6 @@ export class RedisLink {
   async run<T>(operation: (client: Redis) => Promise<T>, timeoutMs = this.options.commandTimeoutMs): Promise<T> {
     if (!this.usable()) throw new RedisUnavailableError()
     try {
-      // ioredis's commandTimeout covers each command; this also bounds a multi-command operation.
       const result = await withDeadline(operation(this.client), timeoutMs + 20, () => new RedisUnavailableError('redis command timed out'))
       if (this.tripped) {
         this.tripped = false

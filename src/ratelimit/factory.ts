@@ -1,5 +1,6 @@
 import Redis from 'ioredis'
 import type { RateLimitConfig } from '../config/config'
+import { backstopTimeoutMs } from '../ops/deadline'
 import type { Logger } from '../ops/logger'
 import { MemoryRateLimiter } from './memory'
 import { type RateLimiter, type RateLimitRules, UNLIMITED } from './model'
@@ -36,7 +37,8 @@ export function createRateLimiter(config: RateLimitConfig, redisUrl: string | nu
   const redis = new Redis(redisUrl, {
     connectionName: 'achievement-ratelimit',
     connectTimeout: 2_000,
-    commandTimeout: config.redisTimeoutMs,
+    // The check's deadline is the limiter's own (withDeadline); this only frees the commands of a hung connection.
+    commandTimeout: backstopTimeoutMs(config.redisTimeoutMs),
     maxRetriesPerRequest: 0,
     // Fail at once while disconnected instead of queueing: the limiter falls back to local buckets.
     enableOfflineQueue: false,
