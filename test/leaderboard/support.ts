@@ -7,7 +7,9 @@ import postgres from 'postgres'
 import { freePort } from '../support/ports'
 import { startTestService, type Dialect, type TestService, type TestServiceOptions } from '../support/service'
 
-export const SHARED_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+import { SHARED_REDIS_URL } from '../support/redis'
+
+export { SHARED_REDIS_URL }
 
 export const randomSuffix = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`
 

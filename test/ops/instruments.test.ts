@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import Redis from 'ioredis'
 import { DIALECTS, startTestService, type TestService } from '../support/service'
 import { metricLines } from './support'
+import { SHARED_REDIS_URL } from '../support/redis'
 import { waitFor } from '../support/wait'
 
-const SHARED_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
 describe.skipIf(!DIALECTS.includes('postgres'))('service metrics with every dependency configured (postgres)', () => {
   const boardKey = `test:ops:metrics:${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`

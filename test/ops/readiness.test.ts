@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import Redis from 'ioredis'
 import { DIALECTS, startTestService, type TestService } from '../support/service'
 import { refusingPort } from './support'
+import { SHARED_REDIS_URL } from '../support/redis'
 
-const SHARED_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
 async function deleteKeys(prefix: string): Promise<void> {
   const redis = new Redis(SHARED_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 })

@@ -1,7 +1,9 @@
 import { afterAll } from 'bun:test'
 import Redis from 'ioredis'
 
-export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0'
+import { SHARED_REDIS_URL } from '../support/redis'
+
+export const REDIS_URL = SHARED_REDIS_URL
 
 /** A key prefix no other test file uses. */
 export function testKeyPrefix(): string {
