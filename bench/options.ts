@@ -24,6 +24,11 @@ export interface BenchOptions {
   quietWaitSec: number
   /** Phases to run (default all): progress, pgbench, leaderboard, bare. */
   only: Set<Phase>
+  /**
+   * How many times the progress run and its pgbench baseline run, alternating (default 1). On a machine whose
+   * speed drifts within minutes, the ratios of several rounds, and their median, say more than one ratio.
+   */
+  rounds: number
   /** Source tree whose src/main.ts is benchmarked (default: this one), e.g. an instrumented copy or another worktree. */
   serviceDir: string | null
   /** Admin URL of the Postgres server the bench database is created on. */
@@ -33,7 +38,7 @@ export interface BenchOptions {
 
 export const USAGE = `usage: bun run bench [--quick] [--sqlite] [--profile] [--notify] [--keep]
                      [--players=N] [--duration=SEC] [--warmup=SEC] [--connections=N] [--threads=N] [--jobs=N]
-                     [--quiet-wait=SEC] [--only=progress,pgbench,leaderboard,bare]
+                     [--quiet-wait=SEC] [--only=progress,pgbench,leaderboard,bare] [--rounds=N]
 env: BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres)
      BENCH_REDIS_URL    (default redis://127.0.0.1:6379)
      BENCH_SERVICE_DIR  (default: this checkout) tree whose src/main.ts is started`
@@ -55,7 +60,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
   }
   const known = new Set(['quick', 'sqlite', 'profile', 'keep', 'notify', 'help'])
   for (const flag of flags) if (!known.has(flag)) throw new Error(`unknown flag --${flag}\n${USAGE}`)
-  const knownValues = new Set(['players', 'duration', 'warmup', 'connections', 'threads', 'jobs', 'quiet-wait', 'only'])
+  const knownValues = new Set(['players', 'duration', 'warmup', 'connections', 'threads', 'jobs', 'quiet-wait', 'only', 'rounds'])
   for (const name of values.keys()) if (!knownValues.has(name)) throw new Error(`unknown option --${name}\n${USAGE}`)
   if (flags.has('help')) {
     console.log(USAGE)
@@ -87,6 +92,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     pgbenchJobs: value('jobs', 2),
     quietWaitSec: values.get('quiet-wait') === '0' ? 0 : value('quiet-wait', quick ? 0 : 30),
     only,
+    rounds: value('rounds', 1),
     serviceDir: env.BENCH_SERVICE_DIR ?? null,
     postgresUrl: env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     redisUrl: env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',

@@ -50,6 +50,19 @@ export function ratioOf(run: RunRecord, runs: RunRecord[]): number | null {
   return Math.round((run.result.perSecond / baseline.result.perSecond) * 100) / 100
 }
 
+/** With --rounds above 1: each round's progress ratio to its own pgbench run, in order, and their median. */
+export function roundRatios(runs: RunRecord[]): { ratios: number[]; median: number } | null {
+  const ratios = runs
+    .filter((run) => run.role === 'service' && run.name.startsWith('progress') && run.baseline?.startsWith('pgbench'))
+    .map((run) => ratioOf(run, runs))
+    .filter((ratio): ratio is number => ratio !== null)
+  if (ratios.length < 2) return null
+  const sorted = [...ratios].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  const median = sorted.length % 2 === 1 ? sorted[middle]! : Math.round(((sorted[middle - 1]! + sorted[middle]!) / 2) * 100) / 100
+  return { ratios, median }
+}
+
 export function evaluateTargets(runs: RunRecord[], rssMaxMb: number | null, rssLimitMb: number | null): TargetOutcome[] {
   const outcomes: TargetOutcome[] = []
   for (const run of runs) {

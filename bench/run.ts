@@ -16,7 +16,7 @@ import { checkpoint, createBenchDatabase, serverVersion, dropBenchDatabase, read
 import { type Child, RssSampler, freePort, logTail, runCommand, spawnChild, waitForHttp } from './processes'
 import { formatProfile, summariseProfile, type ProfileSummary } from './profile'
 import { BenchRedis, compareBoard } from './redis'
-import { type Check, type RunRecord, evaluateTargets, formatChecks, formatCpu, formatTable, formatTargets, totalErrors } from './report'
+import { type Check, type RunRecord, evaluateTargets, formatChecks, formatCpu, formatTable, formatTargets, roundRatios, totalErrors } from './report'
 import { readSqliteFacts, seedSqlite } from './sqlite'
 
 const BENCH_DIR = import.meta.dir
@@ -181,7 +181,7 @@ async function measureWrk(stage: Stage, phase: WrkPhase, rss: RssSampler | null)
   return { result, cpu, busyBeforeCores, ...(rss ? { rssMaxMb: Math.round(rss.maxByPhase[phase.name] ?? 0) } : {}) }
 }
 
-async function measurePgbench(stage: Stage): Promise<RunRecord> {
+async function measurePgbench(stage: Stage, name: string): Promise<RunRecord> {
   const { options } = stage
   const variables: Record<string, number> = { players: options.players, achievements: options.achievements }
   TARGETS.forEach((target, index) => (variables[`t${index}`] = target))
@@ -203,7 +203,7 @@ async function measurePgbench(stage: Stage): Promise<RunRecord> {
   const result = await runPgbench({ ...base, durationSec: options.durationSec })
   const after = stage.meter.snapshot()
   log(`pgbench: ${result.perSecond} tx/s, p99 ${result.latencyMs.p99} ms, failed ${result.errors}`)
-  return { name: 'pgbench single-statement', role: 'baseline', result, cpu: CpuMeter.between(before, after, cpus().length), busyBeforeCores }
+  return { name, role: 'baseline', result, cpu: CpuMeter.between(before, after, cpus().length), busyBeforeCores }
 }
 
 async function measureBare(stage: Stage): Promise<RunRecord> {
@@ -346,17 +346,20 @@ async function main(): Promise<number> {
     const progress = await measureWrk(stage, { name: 'progress (sqlite)', url: service.url, script: 'progress' }, service.rss)
     runs.push({ name: 'progress (sqlite)', role: 'service', ...progress, note: 'embedded SQLite; no target' })
   } else {
-    if (only.has('progress')) {
-      const progress = await measureWrk(stage, { name: 'progress', url: service.url, script: 'progress' }, service.rss)
-      runs.push({
-        name: 'progress',
-        role: 'service',
-        baseline: 'pgbench single-statement',
-        target: { minRatio: 1.5, maxP99Ms: 25, zeroErrors: true },
-        ...progress,
-      })
+    for (let round = 1; round <= options.rounds; round++) {
+      const tag = round === 1 ? '' : ` #${round}`
+      if (only.has('progress')) {
+        const progress = await measureWrk(stage, { name: `progress${tag}`, url: service.url, script: 'progress' }, service.rss)
+        runs.push({
+          name: `progress${tag}`,
+          role: 'service',
+          baseline: `pgbench single-statement${tag}`,
+          target: { minRatio: 1.5, maxP99Ms: 25, zeroErrors: true },
+          ...progress,
+        })
+      }
+      if (only.has('pgbench')) runs.push(await measurePgbench(stage, `pgbench single-statement${tag}`))
     }
-    if (only.has('pgbench')) runs.push(await measurePgbench(stage))
     if (only.has('leaderboard')) {
       const top = await measureWrk(stage, { name: 'leaderboard top', url: service.url, script: 'leaderboard', env: { BENCH_LEADERBOARD_MODE: 'top' } }, service.rss)
       runs.push({ name: 'leaderboard top', role: 'service', baseline: 'bare Bun.serve', target: { minRatio: 0.2, maxP99Ms: 10, zeroErrors: true }, ...top })
@@ -400,7 +403,9 @@ async function main(): Promise<number> {
   const cores = cpus().length
   const targets = evaluateTargets(runs.filter((run) => !run.name.endsWith('(profiled)')), rssMaxMb, RSS_LIMIT_MB)
   const table = formatTable(runs)
+  const rounds = roundRatios(runs)
   console.log(`\n${table}\n\n${formatCpu(runs, cores)}\n\nservice max RSS: ${rssMaxMb} MB (target < ${RSS_LIMIT_MB} MB)`)
+  if (rounds) console.log(`\nprogress vs pgbench over ${rounds.ratios.length} rounds: ${rounds.ratios.map((r) => `${r}×`).join(', ')}; median ${rounds.median}×`)
   if (targets.length > 0) console.log(`\ntargets:\n${formatTargets(targets)}`)
   console.log(`\nchecks:\n${formatChecks(checks)}`)
   for (const { name, profile, perf } of profiles) {
@@ -419,6 +424,7 @@ async function main(): Promise<number> {
     machine: { cores, bun: Bun.version, postgres: postgresVersion, redis: redisVersion, wrkThreads: options.wrkThreads },
     seed,
     runs,
+    rounds,
     rssMaxMb,
     targets,
     checks,
