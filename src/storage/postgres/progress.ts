@@ -160,23 +160,28 @@ SELECT o.ord::int AS ord, p.achievement_id::text AS "achievementId", p.progress_
        o.star_tokens AS "starTokens", o.score_delta::float8 AS "scoreDelta", o.tokens_awarded AS "starTokensAwarded"
 FROM score o LEFT JOIN progressed p ON p.cmd = o.ord`
 
-/** One row of APPLY_ROUND_SQL's reply: a progress row and the score of its command. */
-interface RoundRow {
-  ord: number
-  /** Null (with the other progress columns) for a command without updates. */
-  achievementId: string | null
-  progressCurrent: number | null
-  isCompleted: boolean | null
+interface ProgressColumns {
+  achievementId: string
+  progressCurrent: number
+  isCompleted: boolean
   unlockedAtMs: number | null
   rewardPoints: number | null
-  newlyUnlocked: boolean | null
+  newlyUnlocked: boolean
+}
+
+/**
+ * One row of APPLY_ROUND_SQL's reply: a progress row and the score of its command (a command without updates has
+ * one row, its progress columns null).
+ */
+type RoundRow = {
+  ord: number
   userId: string
   totalPoints: number
   achievementsUnlocked: number
   starTokens: number
   scoreDelta: number
   starTokensAwarded: number
-}
+} & (ProgressColumns | { [column in keyof ProgressColumns]: null })
 
 /** A command's outcome from its rows, in the command's update order. */
 function resultOf(command: ProgressCommand, rows: RoundRow[]): ProgressResult {
@@ -187,15 +192,15 @@ function resultOf(command: ProgressCommand, rows: RoundRow[]): ProgressResult {
     scoreDelta: first.scoreDelta,
     starTokensAwarded: first.starTokensAwarded,
     rows: command.updates.map(({ achievementId }) => {
-      const row = rows.find((candidate) => candidate.achievementId === achievementId)
+      const row = rows.find((candidate): candidate is RoundRow & ProgressColumns => candidate.achievementId === achievementId)
       if (!row) throw new Error(`progress result lacks achievement ${achievementId}`)
       return {
         achievementId,
-        progressCurrent: row.progressCurrent!,
-        isCompleted: row.isCompleted!,
+        progressCurrent: row.progressCurrent,
+        isCompleted: row.isCompleted,
         unlockedAt: row.unlockedAtMs === null ? null : new Date(row.unlockedAtMs),
         rewardPoints: row.rewardPoints,
-        newlyUnlocked: row.newlyUnlocked!,
+        newlyUnlocked: row.newlyUnlocked,
       }
     }),
   }
