@@ -88,21 +88,16 @@ export class GroupCommitter<C, R> {
   private flush(): void {
     this.scheduled = false
     while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
-      if (this.inFlight > 0 && !this.enoughToOverlap()) break
-      const batch = this.takeBatch()
-      if (batch.length === 0) break
+      const { batch, rest } = this.nextBatch()
+      const fewest = this.inFlight > 0 ? (this.options.minOverlappingBatch ?? 1) : 1
+      if (batch.length < fewest) break
+      this.queue = rest
       this.commit(batch)
     }
   }
 
-  private enoughToOverlap(): boolean {
-    const wanted = this.options.minOverlappingBatch ?? 1
-    let ready = 0
-    for (const item of this.queue) if (item.admitted && !this.busyKeys.has(item.key) && ++ready >= wanted) return true
-    return false
-  }
-
-  private takeBatch(): Pending<C, R>[] {
+  /** The commands the next batch would take, and the queue that would be left. */
+  private nextBatch(): { batch: Pending<C, R>[]; rest: Pending<C, R>[] } {
     const batch: Pending<C, R>[] = []
     const rest: Pending<C, R>[] = []
     // Keys with an earlier command still waiting: their later commands wait too, so none overtakes another.
@@ -116,8 +111,7 @@ export class GroupCommitter<C, R> {
       }
     }
     // A key that is committing waits whole; several commands of one key in this batch run in their order.
-    this.queue = rest
-    return batch
+    return { batch, rest }
   }
 
   private settleIfIdle(): void {
