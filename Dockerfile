@@ -13,6 +13,8 @@ WORKDIR /app
 ENV NODE_ENV=production \
     PORT=8011 \
     ACHIEVEMENT_MIGRATIONS_DIR=/app/drizzle
+# Read by the runtime at start (src/ops/runtime-env.ts): the allocator keeps freed pages instead of returning them.
+ENV MIMALLOC_PURGE_DELAY=-1
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json bun.lock bunfig.toml tsconfig.json ./
 COPY src ./src

@@ -29,6 +29,11 @@ export interface BenchOptions {
    * speed drifts within minutes, the ratios of several rounds, and their median, say more than one ratio.
    */
   rounds: number
+  /**
+   * Overrides of the service's environment, for A/B runs of a runtime or tuning setting: each name is set to its
+   * value, or removed when the value is empty (e.g. MIMALLOC_PURGE_DELAY= runs without the production setting).
+   */
+  serviceEnv: Record<string, string>
   /** Source tree whose src/main.ts is benchmarked (default: this one), e.g. an instrumented copy or another worktree. */
   serviceDir: string | null
   /** Admin URL of the Postgres server the bench database is created on. */
@@ -39,9 +44,24 @@ export interface BenchOptions {
 export const USAGE = `usage: bun run bench [--quick] [--sqlite] [--profile] [--notify] [--keep]
                      [--players=N] [--duration=SEC] [--warmup=SEC] [--connections=N] [--threads=N] [--jobs=N]
                      [--quiet-wait=SEC] [--only=progress,pgbench,leaderboard,bare] [--rounds=N]
+                     [--service-env=NAME=VALUE[,NAME=VALUE...]]  (an empty VALUE removes NAME)
 env: BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres)
      BENCH_REDIS_URL    (default redis://127.0.0.1:6379)
      BENCH_SERVICE_DIR  (default: this checkout) tree whose src/main.ts is started`
+
+function parseServiceEnv(raw: string | undefined): Record<string, string> {
+  const overrides: Record<string, string> = {}
+  if (raw === undefined) return overrides
+  for (const pair of raw.split(',')) {
+    const equals = pair.indexOf('=')
+    const name = equals < 0 ? pair : pair.slice(0, equals)
+    if (equals < 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw new Error(`--service-env takes NAME=VALUE pairs separated by commas; got "${pair}"`)
+    }
+    overrides[name] = pair.slice(equals + 1)
+  }
+  return overrides
+}
 
 function positive(flag: string, raw: string): number {
   const value = Number(raw)
@@ -60,7 +80,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
   }
   const known = new Set(['quick', 'sqlite', 'profile', 'keep', 'notify', 'help'])
   for (const flag of flags) if (!known.has(flag)) throw new Error(`unknown flag --${flag}\n${USAGE}`)
-  const knownValues = new Set(['players', 'duration', 'warmup', 'connections', 'threads', 'jobs', 'quiet-wait', 'only', 'rounds'])
+  const knownValues = new Set(['players', 'duration', 'warmup', 'connections', 'threads', 'jobs', 'quiet-wait', 'only', 'rounds', 'service-env'])
   for (const name of values.keys()) if (!knownValues.has(name)) throw new Error(`unknown option --${name}\n${USAGE}`)
   if (flags.has('help')) {
     console.log(USAGE)
@@ -93,6 +113,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     quietWaitSec: values.get('quiet-wait') === '0' ? 0 : value('quiet-wait', quick ? 0 : 30),
     only,
     rounds: value('rounds', 1),
+    serviceEnv: parseServiceEnv(values.get('service-env')),
     serviceDir: env.BENCH_SERVICE_DIR ?? null,
     postgresUrl: env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     redisUrl: env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',

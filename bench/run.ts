@@ -18,6 +18,7 @@ import { formatProfile, summariseProfile, type ProfileSummary } from './profile'
 import { BenchRedis, compareBoard } from './redis'
 import { type Check, type RunRecord, evaluateTargets, formatChecks, formatCpu, formatTable, formatTargets, roundRatios, totalErrors } from './report'
 import { readSqliteFacts, seedSqlite } from './sqlite'
+import { PRODUCTION_RUNTIME_ENV } from '../src/ops/runtime-env'
 
 const BENCH_DIR = import.meta.dir
 const ROOT = resolve(BENCH_DIR, '..')
@@ -77,6 +78,7 @@ interface Stage {
 function serviceEnv(stage: Stage, port: number): Record<string, string> {
   const env: Record<string, string> = {
     ...baseEnv(),
+    ...PRODUCTION_RUNTIME_ENV,
     NODE_ENV: 'production',
     ACHIEVEMENT_AUTH_DISABLED: 'true',
     LOG_LEVEL: 'warn',
@@ -89,6 +91,10 @@ function serviceEnv(stage: Stage, port: number): Record<string, string> {
     PORT: String(port),
   }
   if (stage.options.notify) env.NOTIFICATION_SERVICE_URL = stage.stubUrl
+  for (const [name, value] of Object.entries(stage.options.serviceEnv)) {
+    if (value === '') delete env[name]
+    else env[name] = value
+  }
   return env
 }
 
@@ -299,6 +305,7 @@ async function main(): Promise<number> {
   cleanups.push({ name: 'remove work dir', run: async () => rmSync(workDir, { recursive: true, force: true }) })
   mkdirSync(RESULTS_DIR, { recursive: true })
   log(`${options.sqlite ? 'SQLite' : 'Postgres'} bench, ${options.players} players, ${options.durationSec}s runs, wrk -t${options.wrkThreads} -c${options.connections}, ${cpus().length} cores`)
+  if (Object.keys(options.serviceEnv).length > 0) log(`service environment overrides: ${JSON.stringify(options.serviceEnv)}`)
 
   // Database: fresh, migrated by the service's own migrations, then bulk-seeded.
   let databaseUrl: string
