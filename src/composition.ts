@@ -17,6 +17,7 @@ import { createUserDirectory } from './users/directory'
 import { IdempotencyPruner } from './progress/idempotency-pruner'
 import { OverviewService } from './progress/overview'
 import { ProgressService } from './progress/service'
+import type { GroupCommitOptions } from './progress/group-commit'
 import { createStorage } from './storage'
 import type { Storage } from './storage/port'
 
@@ -35,6 +36,8 @@ export interface ServiceOptions {
   leaderboard?: LeaderboardTuning
   /** Storage call deadlines and fail-fast cooldown, readiness timeout. */
   ops?: OpsTuning
+  /** Group commit of progress posts on Postgres, over the defaults below (SQLite always commits one batch at a time). */
+  groupCommit?: Partial<GroupCommitOptions>
 }
 
 export interface Service {
@@ -96,8 +99,8 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     step: config.starTokenScoreStep,
     // SQLite commits synchronously: one batch at a time. Postgres overlaps up to three batches of 8 or more.
     groupCommit: storage.dialect === 'postgres'
-      ? { maxBatch: 200, maxInFlight: 3, minOverlappingBatch: 8 }
-      : { maxBatch: 200, maxInFlight: 1 },
+      ? { maxBatch: 200, maxInFlight: 3, minOverlappingBatch: 8, ...options.groupCommit }
+      : { maxBatch: options.groupCommit?.maxBatch ?? 200, maxInFlight: 1 },
   })
   const idempotencyPruner = new IdempotencyPruner(storage.idempotency, config.idempotencyRetentionHours * 3_600_000, logger)
   const overview = new OverviewService(storage.progress, catalogCache, rankTracker, config.starTokenScoreStep)

@@ -19,7 +19,7 @@ function loadSettings(): { config: Config; tuning: ProcessTuning } {
 
 async function start(config: Config, tuning: ProcessTuning, logger: Logger): Promise<Service> {
   try {
-    const service = await buildService(config, { logger, ops: tuning.ops, notifications: tuning.notifications })
+    const service = await buildService(config, { logger, ops: tuning.ops, notifications: tuning.notifications, groupCommit: tuning.groupCommit })
     await service.start()
     return service
   } catch (error) {
