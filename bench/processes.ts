@@ -17,10 +17,15 @@ export function freePort(): number {
   return port
 }
 
-/** Starts a process with stdout and stderr appended to `logPath`. */
+/**
+ * Starts a server with stdout and stderr appended to `logPath`, in a session of its own, as a supervisor
+ * (systemd, a container runtime) would. On Linux the scheduler's autogroups give each session an equal share
+ * of the CPU, and every Postgres backend starts a session of its own: a server left in the bench's session
+ * would share one share with wrk and pgbench.
+ */
 export function spawnChild(name: string, cmd: string[], env: Record<string, string>, logPath: string, cwd: string): Child {
   const fd = openSync(logPath, 'a')
-  const proc = Bun.spawn(cmd, { cwd, env, stdin: 'ignore', stdout: fd, stderr: fd })
+  const proc = Bun.spawn(cmd, { cwd, env, stdin: 'ignore', stdout: fd, stderr: fd, detached: true })
   closeSync(fd)
   const exited = proc.exited
   return {
