@@ -1,5 +1,5 @@
 /**
- * The database's cost of the group-commit write, without HTTP: applies batches of generated progress commands
+ * The cost of the group-commit write, without HTTP: applies batches of generated progress commands
  * (the bench's progress mix) through PostgresProgressStore on one connection configured like the service's
  * progress pool, and reports the Postgres backend's CPU time and the wall time per command.
  *
@@ -75,16 +75,20 @@ async function claimKeys(commands: ProgressCommand[]): Promise<void> {
 }
 
 let cpuMicros = 0
+let clientMicros = 0
 let wallMs = 0
 let measured = 0
 for (let b = 0; b < batches + WARM_UP_BATCHES; b++) {
   const batch = Array.from({ length: batchSize }, command)
   await claimKeys(batch)
   const cpuBefore = backendCpuMicros()
+  const clientBefore = process.cpuUsage()
   const startedAt = performance.now()
   const outcomes = await store.applyBatch(batch)
   if (b < WARM_UP_BATCHES) continue
   wallMs += performance.now() - startedAt
+  const client = process.cpuUsage(clientBefore)
+  clientMicros += client.user + client.system
   cpuMicros += backendCpuMicros() - cpuBefore
   measured += batch.length
   const failed = outcomes.find((outcome) => !outcome.ok)
@@ -92,6 +96,7 @@ for (let b = 0; b < batches + WARM_UP_BATCHES; b++) {
 }
 console.log(
   `batch ${batchSize}, plan_cache_mode ${planCacheMode}: Postgres backend CPU ${(cpuMicros / measured).toFixed(1)} µs/command, ` +
+    `this process (parameters, driver, results) ${(clientMicros / measured).toFixed(1)} µs/command, ` +
     `wall ${((wallMs * 1000) / measured).toFixed(1)} µs/command, ${((wallMs * batchSize) / measured).toFixed(2)} ms/batch`,
 )
 await sql.end()
