@@ -47,7 +47,7 @@ function command(): ProgressCommand {
       progressDelta: pick(3),
       progressAtLeast: null,
       forceComplete: false,
-      candidateUnlockId: crypto.randomUUID(),
+      candidateUnlockId: Bun.randomUUIDv7(),
     })),
     scoreBonus: Math.random() < 0.2 ? pick(500) : 0,
     notify: true,
