@@ -1,7 +1,8 @@
 /**
  * The cost of the group-commit write, without HTTP: applies batches of generated progress commands
  * (the bench's progress mix) through PostgresProgressStore on one connection configured like the service's
- * progress pool, and reports the Postgres backend's CPU time and the wall time per command.
+ * progress pool, and reports per command the Postgres backend's CPU time, the WAL written, this process's CPU time and
+ * the wall time.
  *
  *   bun bench/store-cost.ts <database url> [--batch=32] [--batches=200] [--players=100000] [--plan-cache=auto]
  *
@@ -78,7 +79,14 @@ let cpuMicros = 0
 let clientMicros = 0
 let wallMs = 0
 let measured = 0
+/** The server's WAL position in bytes (the whole cluster's WAL: run it on an otherwise idle server). */
+const walBytes = async () => {
+  const [row] = await sql<{ bytes: string }[]>`select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text as bytes`
+  return Number(row!.bytes)
+}
+let walStart = 0
 for (let b = 0; b < batches + WARM_UP_BATCHES; b++) {
+  if (b === WARM_UP_BATCHES) walStart = await walBytes()
   const batch = Array.from({ length: batchSize }, command)
   await claimKeys(batch)
   const cpuBefore = backendCpuMicros()
@@ -94,8 +102,10 @@ for (let b = 0; b < batches + WARM_UP_BATCHES; b++) {
   const failed = outcomes.find((outcome) => !outcome.ok)
   if (failed && !failed.ok) throw failed.error
 }
+const walPerCommand = ((await walBytes()) - walStart) / measured
 console.log(
   `batch ${batchSize}, plan_cache_mode ${planCacheMode}: Postgres backend CPU ${(cpuMicros / measured).toFixed(1)} µs/command, ` +
+    `WAL ${Math.round(walPerCommand)} bytes/command, ` +
     `this process (parameters, driver, results) ${(clientMicros / measured).toFixed(1)} µs/command, ` +
     `wall ${((wallMs * 1000) / measured).toFixed(1)} µs/command, ${((wallMs * batchSize) / measured).toFixed(2)} ms/batch`,
 )
