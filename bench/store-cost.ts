@@ -75,20 +75,21 @@ async function claimKeys(commands: ProgressCommand[]): Promise<void> {
   }
 }
 
-let cpuMicros = 0
-let clientMicros = 0
-let wallMs = 0
-let measured = 0
 /** The server's WAL position in bytes (the whole cluster's WAL: run it on an otherwise idle server). */
-const walBytes = async () => {
+const walPosition = async () => {
   const [row] = await sql<{ bytes: string }[]>`select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text as bytes`
   return Number(row!.bytes)
 }
-let walStart = 0
+
+let cpuMicros = 0
+let clientMicros = 0
+let walBytes = 0
+let wallMs = 0
+let measured = 0
 for (let b = 0; b < batches + WARM_UP_BATCHES; b++) {
-  if (b === WARM_UP_BATCHES) walStart = await walBytes()
   const batch = Array.from({ length: batchSize }, command)
   await claimKeys(batch)
+  const walBefore = await walPosition()
   const cpuBefore = backendCpuMicros()
   const clientBefore = process.cpuUsage()
   const startedAt = performance.now()
@@ -98,14 +99,14 @@ for (let b = 0; b < batches + WARM_UP_BATCHES; b++) {
   const client = process.cpuUsage(clientBefore)
   clientMicros += client.user + client.system
   cpuMicros += backendCpuMicros() - cpuBefore
+  walBytes += (await walPosition()) - walBefore
   measured += batch.length
   const failed = outcomes.find((outcome) => !outcome.ok)
   if (failed && !failed.ok) throw failed.error
 }
-const walPerCommand = ((await walBytes()) - walStart) / measured
 console.log(
   `batch ${batchSize}, plan_cache_mode ${planCacheMode}: Postgres backend CPU ${(cpuMicros / measured).toFixed(1)} µs/command, ` +
-    `WAL ${Math.round(walPerCommand)} bytes/command, ` +
+    `WAL ${Math.round(walBytes / measured)} bytes/command, ` +
     `this process (parameters, driver, results) ${(clientMicros / measured).toFixed(1)} µs/command, ` +
     `wall ${((wallMs * 1000) / measured).toFixed(1)} µs/command, ${((wallMs * batchSize) / measured).toFixed(2)} ms/batch`,
 )
