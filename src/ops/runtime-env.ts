@@ -5,7 +5,7 @@
  */
 export const PRODUCTION_RUNTIME_ENV = {
   // mimalloc, Bun's allocator, hands freed pages back to the kernel ~10 ms after they empty, one madvise call
-  // each. Under load that is thousands of calls a second, each flushing other cores' TLBs. Never purging keeps
+  // each. Under load that is a steady stream of calls, each flushing other cores' TLBs. Never purging keeps
   // the pages for reuse: the process's memory stays at its high-water mark instead.
   MIMALLOC_PURGE_DELAY: '-1',
 } as const
