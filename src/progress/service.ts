@@ -8,6 +8,7 @@ import type { Logger } from '../ops/logger'
 import { parseProgressResult } from '../storage/progress-result'
 import type {
   AchievementRecord,
+  IdempotencyClaim,
   IdempotencyStore,
   ProgressCommand,
   ProgressResult,
@@ -148,8 +149,22 @@ function checkMetadata(metadata: ProgressRequest['metadata']): Record<string, un
   return metadata
 }
 
+const storedResponseKey = (caller: string, key: string) => `${caller}\u0000${key}`
+
+/** A keyed post's claim found the key held or used: the post leaves the batch queue and is answered from this. */
+class KeyTaken extends Error {
+  constructor(readonly claim: Exclude<IdempotencyClaim, { kind: 'claimed' }>) {
+    super(`idempotency key ${claim.kind}`)
+  }
+}
+
 export class ProgressService {
   private readonly committer: GroupCommitter<ProgressCommand, ProgressResult>
+  /**
+   * Responses of keyed posts being stored, by caller and key. The post is answered before its response is stored;
+   * a replay on this instance meanwhile answers with the body from here, so it is the same byte for byte.
+   */
+  private readonly responsesBeingStored = new Map<string, { body: string; stored: Promise<void> }>()
 
   constructor(private readonly deps: ProgressServiceDeps) {
     this.committer = new GroupCommitter(
@@ -165,8 +180,9 @@ export class ProgressService {
   }
 
   /** Resolves when every accepted command has committed (graceful shutdown). */
-  drain(): Promise<void> {
-    return this.committer.drain()
+  async drain(): Promise<void> {
+    await this.committer.drain()
+    await Promise.all([...this.responsesBeingStored.values()].map((entry) => entry.stored))
   }
 
   async submit(submission: ProgressSubmission): Promise<ProgressReply> {
@@ -218,24 +234,23 @@ export class ProgressService {
       idempotency,
     }
 
-    if (idempotency) {
-      // A key is claimed only for an admitted request.
-      await admission
-      const claim = await this.deps.idempotency.claim(idempotency.caller, idempotency.key, idempotency.requestHash, IDEMPOTENCY_LEASE_MS)
-      if (claim.kind === 'in_flight') {
-        throw new ApiError(409, 'idempotency_in_flight', 'A request with this Idempotency-Key is still in progress', { 'retry-after': '1' })
-      }
-      if (claim.kind === 'mismatch') {
-        throw new ApiError(422, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request body')
-      }
-      if (claim.kind === 'replay') return this.replay(claim, command, definitions, submission.admin)
-    }
+    // A keyed post waits in the batch queue for its claim as for its admission (a key is claimed only for an
+    // admitted post), so the claim's round trip overlaps the wait for the next batch instead of adding to it.
+    let claimed = false
+    const ready = idempotency
+      ? admission.then(async () => {
+          const claim = await this.deps.idempotency.claim(idempotency.caller, idempotency.key, idempotency.requestHash, IDEMPOTENCY_LEASE_MS)
+          if (claim.kind !== 'claimed') throw new KeyTaken(claim)
+          claimed = true
+        })
+      : admission
 
     let result: ProgressResult
     try {
-      result = await this.committer.submit(command, admission)
+      result = await this.committer.submit(command, ready)
     } catch (error) {
-      if (idempotency) await this.deps.idempotency.release(idempotency.caller, idempotency.key).catch(() => {})
+      if (error instanceof KeyTaken) return this.answerTakenKey(error.claim, command, definitions, submission.admin)
+      if (claimed) await this.deps.idempotency.release(idempotency!.caller, idempotency!.key).catch(() => {})
       throw error
     }
 
@@ -246,13 +261,36 @@ export class ProgressService {
     }
     const rank = await this.deps.rankTracker.submit(userId, result.user.totalPoints)
     const response = this.present(result, definitions, rank, submission.admin)
-    if (idempotency) {
-      await this.deps.idempotency.complete(idempotency.caller, idempotency.key, 200, JSON.stringify(response)).catch((error) => {
+    if (idempotency) this.storeResponse(idempotency.caller, idempotency.key, response)
+    return { status: 200, body: response, replayed: false }
+  }
+
+  /** Stores a keyed post's response for its replays, off the request path (see responsesBeingStored). */
+  private storeResponse(caller: string, key: string, response: ProgressResponse): void {
+    const id = storedResponseKey(caller, key)
+    const body = JSON.stringify(response)
+    const stored = this.deps.idempotency
+      .complete(caller, key, 200, body)
+      .catch((error: unknown) => {
         // The outcome is already stored with the work; a replay rebuilds the body from it.
         this.deps.logger.warn('could not store idempotent response', { error })
       })
+      .finally(() => this.responsesBeingStored.delete(id))
+    this.responsesBeingStored.set(id, { body, stored })
+  }
+
+  /** The answer to a post whose key another request holds or has used. */
+  private answerTakenKey(claim: Exclude<IdempotencyClaim, { kind: 'claimed' }>, command: ProgressCommand, definitions: AchievementRecord[], admin: boolean): ProgressReply {
+    if (claim.kind === 'in_flight') {
+      throw new ApiError(409, 'idempotency_in_flight', 'A request with this Idempotency-Key is still in progress', { 'retry-after': '1' })
     }
-    return { status: 200, body: response, replayed: false }
+    if (claim.kind === 'mismatch') {
+      throw new ApiError(422, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request body')
+    }
+    const { caller, key } = command.idempotency!
+    const beingStored = this.responsesBeingStored.get(storedResponseKey(caller, key))
+    if (beingStored) return { status: 200, body: JSON.parse(beingStored.body) as ProgressResponse, replayed: true }
+    return this.replay(claim, command, definitions, admin)
   }
 
   private replay(

@@ -21,6 +21,11 @@ export interface PostgresOptions {
    * group-commit statement (many CTEs, array parameters of varying length) costs ~2 ms of CPU per execution.
    */
   planCacheMode?: 'auto' | 'force_generic_plan'
+  /**
+   * Postgres' synchronous_commit. 'off' answers a commit before its WAL is flushed: only for writes whose
+   * durability rides on a later durable commit, or that can be lost without harm (see createPostgresStorage).
+   */
+  synchronousCommit?: 'on' | 'off'
 }
 
 export function connectPostgres(url: string, options: PostgresOptions = {}): { sql: PgSql; db: PgDb } {
@@ -37,6 +42,7 @@ export function connectPostgres(url: string, options: PostgresOptions = {}): { s
       lock_timeout: options.lockTimeoutMs ?? 3000,
       idle_in_transaction_session_timeout: 10000,
       plan_cache_mode: options.planCacheMode ?? 'auto',
+      synchronous_commit: options.synchronousCommit ?? 'on',
     },
   }) as unknown as PgSql
   const db = drizzle(sql, { schema })

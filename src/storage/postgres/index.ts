@@ -9,6 +9,8 @@ import { PostgresScoreStore } from './scores'
 
 /** Batches committing at once (the group committer's maxInFlight) plus the one-by-one retries of a failed batch. */
 const PROGRESS_POOL_SIZE = 4
+/** Idempotency claims and stored responses: one keyed post in twenty in the bench's mix, each a short statement. */
+const IDEMPOTENCY_POOL_SIZE = 4
 
 export async function createPostgresStorage(url: string, options: PostgresOptions & { migrate?: boolean } = {}): Promise<Storage> {
   if (options.migrate !== false) await migratePostgres(url)
@@ -21,13 +23,23 @@ export async function createPostgresStorage(url: string, options: PostgresOption
     planCacheMode: 'force_generic_plan',
     applicationName: `${options.applicationName ?? 'achievement-service'}-progress`,
   }).sql
+  // Idempotency bookkeeping commits without waiting for its WAL flush (synchronous_commit = off); nothing
+  // durable depends on it alone. A claim precedes its work: the work's own durable commit flushes the WAL up to
+  // and past the claim, and work that never commits needs no claim. A stored response can be rebuilt from the
+  // outcome the work stored itself, and a lost release leaves a claim whose lease runs out.
+  const idempotencySql = connectPostgres(url, {
+    ...options,
+    max: IDEMPOTENCY_POOL_SIZE,
+    synchronousCommit: 'off',
+    applicationName: `${options.applicationName ?? 'achievement-service'}-idempotency`,
+  }).sql
   const listeners = new Set<() => void>()
   let listening: Promise<{ unlisten: () => Promise<void> }> | null = null
   return {
     dialect: 'postgres',
     catalog: new PostgresCatalogStore(db, sql),
     progress: new PostgresProgressStore(progressSql),
-    idempotency: new PostgresIdempotencyStore(sql),
+    idempotency: new PostgresIdempotencyStore(idempotencySql),
     outbox: new PostgresOutboxStore(sql),
     scores: new PostgresScoreStore(sql),
     async ping() {
@@ -49,7 +61,7 @@ export async function createPostgresStorage(url: string, options: PostgresOption
     },
     async close() {
       listeners.clear()
-      await Promise.all([sql.end({ timeout: 5 }), progressSql.end({ timeout: 5 })])
+      await Promise.all([sql.end({ timeout: 5 }), progressSql.end({ timeout: 5 }), idempotencySql.end({ timeout: 5 })])
     },
   }
 }
