@@ -54,7 +54,7 @@ function command(): ProgressCommand {
     notify: true,
     metadata: null,
     step: STAR_TOKEN_STEP,
-    idempotency: Math.random() < 0.05 ? { caller: 'store-cost', key: `store-cost-${process.pid}-${++keysIssued}`, requestHash: 'store-cost' } : null,
+    idempotency: Math.random() < 0.05 ? { caller: 'store-cost', key: `store-cost-${process.pid}-${++keysIssued}`, requestHash: 'store-cost', claimed: false } : null,
   }
 }
 
@@ -64,15 +64,6 @@ const [backend] = await sql<{ pid: number }[]>`select pg_backend_pid() as pid`
 const backendCpuMicros = () => {
   const fields = readFileSync(`/proc/${backend!.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
   return (Number(fields[11]) + Number(fields[12])) * 10_000 // utime + stime, in 100 Hz ticks
-}
-
-/** Keys are claimed before the work, as the service does; not measured. */
-async function claimKeys(commands: ProgressCommand[]): Promise<void> {
-  for (const { idempotency } of commands) {
-    if (!idempotency) continue
-    await sql`insert into idempotency_keys (caller, key, request_hash, state, locked_until, created_at)
-              values (${idempotency.caller}, ${idempotency.key}, ${idempotency.requestHash}, 'pending', now() + interval '1 minute', now())`
-  }
 }
 
 /** The server's WAL position in bytes (the whole cluster's WAL: run it on an otherwise idle server). */
@@ -88,7 +79,6 @@ let wallMs = 0
 let measured = 0
 for (let b = 0; b < batches + WARM_UP_BATCHES; b++) {
   const batch = Array.from({ length: batchSize }, command)
-  await claimKeys(batch)
   const walBefore = await walPosition()
   const cpuBefore = backendCpuMicros()
   const clientBefore = process.cpuUsage()

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import type { CatalogCache } from '../catalog/cache'
 import type { RarityCache } from '../catalog/rarity'
 import { ApiError, unprocessable } from '../http/errors'
+import { IdempotencyKeyTaken } from '../storage/errors'
 import type { RankTracker } from '../leaderboard/model'
 import type { UnlockNotifier } from '../notifications/model'
 import type { Logger } from '../ops/logger'
@@ -151,13 +152,6 @@ function checkMetadata(metadata: ProgressRequest['metadata']): Record<string, un
 
 const storedResponseKey = (caller: string, key: string) => `${caller}\u0000${key}`
 
-/** A keyed post's claim found the key held or used: the post leaves the batch queue and is answered from this. */
-class KeyTaken extends Error {
-  constructor(readonly claim: Exclude<IdempotencyClaim, { kind: 'claimed' }>) {
-    super(`idempotency key ${claim.kind}`)
-  }
-}
-
 export class ProgressService {
   private readonly committer: GroupCommitter<ProgressCommand, ProgressResult>
   /**
@@ -207,7 +201,12 @@ export class ProgressService {
     const notify = body.notify ?? true
     // The key is kept per caller; the hash says which request it was first used for.
     const idempotency = key
-      ? { caller: submission.idempotencyScope, key, requestHash: progressRequestHash(userId, requested, { scoreBonus, notify, metadata }) }
+      ? {
+          caller: submission.idempotencyScope,
+          key,
+          requestHash: progressRequestHash(userId, requested, { scoreBonus, notify, metadata }),
+          claimed: false,
+        }
       : null
     const command: ProgressCommand = {
       userId,
@@ -234,24 +233,16 @@ export class ProgressService {
       idempotency,
     }
 
-    // A keyed post waits in the batch queue for its claim as for its admission (a key is claimed only for an
-    // admitted post), so the claim's round trip overlaps the wait for the next batch instead of adding to it.
-    let claimed = false
-    const ready = idempotency
-      ? admission.then(async () => {
-          const claim = await this.deps.idempotency.claim(idempotency.caller, idempotency.key, idempotency.requestHash, IDEMPOTENCY_LEASE_MS)
-          if (claim.kind !== 'claimed') throw new KeyTaken(claim)
-          claimed = true
-        })
-      : admission
-
+    // A keyed post is recorded by its own work, in the work's transaction: no round trip of its own. Only a key
+    // already recorded (a retry, or a duplicate sent at once) needs a look at what is stored.
     let result: ProgressResult
     try {
-      result = await this.committer.submit(command, ready)
+      result = await this.committer.submit(command, admission)
     } catch (error) {
-      if (error instanceof KeyTaken) return this.answerTakenKey(error.claim, command, definitions, submission.admin)
-      if (claimed) await this.deps.idempotency.release(idempotency!.caller, idempotency!.key).catch(() => {})
-      throw error
+      if (!(error instanceof IdempotencyKeyTaken)) throw error
+      const taken = await this.afterKeyTaken(command, definitions, submission.admin)
+      if ('replay' in taken) return taken.replay
+      result = taken.result
     }
 
     const newlyUnlocked = result.rows.filter((row) => row.newlyUnlocked).map((row) => row.achievementId)
@@ -277,6 +268,27 @@ export class ProgressService {
       })
       .finally(() => this.responsesBeingStored.delete(id))
     this.responsesBeingStored.set(id, { body, stored })
+  }
+
+  /**
+   * A post whose key is already recorded: the stored response (or outcome) if it is the same request, 422 if not,
+   * 409 while the first request still holds it. A claim whose holder died (its lease ran out) is taken over, and
+   * the post applied under it.
+   */
+  private async afterKeyTaken(
+    command: ProgressCommand,
+    definitions: AchievementRecord[],
+    admin: boolean,
+  ): Promise<{ replay: ProgressReply } | { result: ProgressResult }> {
+    const { caller, key, requestHash } = command.idempotency!
+    const claim = await this.deps.idempotency.claim(caller, key, requestHash, IDEMPOTENCY_LEASE_MS)
+    if (claim.kind !== 'claimed') return { replay: this.answerTakenKey(claim, command, definitions, admin) }
+    try {
+      return { result: await this.committer.submit({ ...command, idempotency: { caller, key, requestHash, claimed: true } }) }
+    } catch (error) {
+      await this.deps.idempotency.release(caller, key).catch(() => {})
+      throw error
+    }
   }
 
   /** The answer to a post whose key another request holds or has used. */

@@ -5,6 +5,13 @@ export class StorageUnavailableError extends Error {
   }
 }
 
+/** A progress command's Idempotency-Key is already recorded (by an earlier or a concurrent request): nothing was applied. */
+export class IdempotencyKeyTaken extends Error {
+  constructor() {
+    super('idempotency key already recorded')
+  }
+}
+
 // postgres.js client-side errors and server SQLSTATEs that mean "not now", not "never".
 const UNAVAILABLE_CODES = new Set([
   'CONNECT_TIMEOUT',

@@ -85,8 +85,12 @@ export interface ProgressCommand {
   notify: boolean
   metadata: Record<string, unknown> | null
   step: number
-  /** A claimed key: marked done, with the outcome, in the work's own transaction. */
-  idempotency: { caller: string; key: string; requestHash: string } | null
+  /**
+   * The post's Idempotency-Key, recorded as done, with the outcome, in the work's own transaction. Unless `claimed`
+   * (the caller already holds the key as a pending claim), a key that is already recorded makes the command fail
+   * with IdempotencyKeyTaken, having applied nothing.
+   */
+  idempotency: { caller: string; key: string; requestHash: string; claimed: boolean } | null
 }
 
 export interface ProgressRowResult {

@@ -3,7 +3,8 @@ import postgres from 'postgres'
 import { createStorage } from '../../src/storage'
 import { connectPostgres } from '../../src/storage/postgres/connection'
 import { APPLY_ROUND_SQL } from '../../src/storage/postgres/progress'
-import type { Storage } from '../../src/storage/port'
+import { IdempotencyKeyTaken } from '../../src/storage/errors'
+import type { AchievementRecord, ProgressCommand, Storage } from '../../src/storage/port'
 import { DIALECTS, startTestService, type TestService } from '../support/service'
 import { createTestDatabase, type TestDatabase } from '../support/postgres'
 
@@ -23,49 +24,86 @@ function withHeldResponses(storage: Storage) {
   return { open, stored }
 }
 
-/** The real storage, whose idempotency claims wait until `open()` is called. */
-function withHeldClaims(storage: Storage) {
-  let open!: () => void
-  const gate = new Promise<void>((resolve) => (open = resolve))
+/** The real storage, counting the separate claims it is asked for. */
+function countingClaims(storage: Storage) {
+  const counter = { claims: 0 }
   const claim = storage.idempotency.claim.bind(storage.idempotency)
-  storage.idempotency.claim = async (...args) => {
-    await gate
+  storage.idempotency.claim = (...args) => {
+    counter.claims += 1
     return claim(...args)
   }
-  return { open }
+  return counter
 }
 
+const keyedCommand = (definition: AchievementRecord, userId: string, key: string | null): ProgressCommand => ({
+  userId,
+  scoreBonus: 5,
+  notify: true,
+  metadata: null,
+  step: 500,
+  idempotency: key === null ? null : { caller: 'batch-test', key, requestHash: `hash-of-${userId}`, claimed: false },
+  updates: [
+    {
+      achievementId: definition.id,
+      code: definition.code,
+      title: definition.title,
+      points: definition.points,
+      progressTarget: definition.progressTarget,
+      progressDelta: 1,
+      progressAtLeast: null,
+      forceComplete: false,
+      candidateUnlockId: Bun.randomUUIDv7(),
+    },
+  ],
+})
+
 for (const dialect of DIALECTS) {
-  describe(`a keyed post waits for its claim in the batch queue (${dialect})`, () => {
+  describe(`a keyed post is recorded by its own work (${dialect})`, () => {
     let database: TestDatabase | null = null
     let storage: Storage
     let svc: TestService
-    let held: ReturnType<typeof withHeldClaims>
+    let counter: ReturnType<typeof countingClaims>
 
     beforeAll(async () => {
       database = dialect === 'postgres' ? await createTestDatabase() : null
       storage = await createStorage(database ? { kind: 'postgres', url: database.url } : { kind: 'sqlite', path: ':memory:' })
-      held = withHeldClaims(storage)
+      counter = countingClaims(storage)
       svc = await startTestService(dialect, { databaseUrl: database?.url ?? 'sqlite::memory:', options: { storage } })
+      await svc.call('POST', '/achievements', ACHIEVEMENT)
     })
     afterAll(async () => {
-      held.open()
       await svc.service.stop()
       await storage.close()
       await database?.drop()
     })
 
-    test("the player's next post, sent while the claim runs, applies after it", async () => {
-      const keyed = svc.call('POST', '/users/queued-1/progress', { score_bonus: 10 }, { 'idempotency-key': 'queued-key' })
-      await Bun.sleep(30)
-      const next = svc.call('POST', '/users/queued-1/progress', { score_bonus: 5 })
-      await Bun.sleep(30)
-      held.open()
-      const [first, second] = await Promise.all([keyed, next])
+    test('a new key needs no claim of its own; its retry is answered from what the work stored', async () => {
+      const body = { achievement_code: 'win', score_bonus: 7 }
+      const first = await svc.call('POST', '/users/own-1/progress', body, { 'idempotency-key': 'own-key' })
       expect(first.status).toBe(200)
-      expect(first.body.user.total_points).toBe(10)
-      expect(second.status).toBe(200)
-      expect(second.body.user.total_points).toBe(15)
+      expect(counter.claims).toBe(0)
+      await svc.service.deps.progress.drain()
+      const again = await svc.call('POST', '/users/own-1/progress', body, { 'idempotency-key': 'own-key' })
+      expect(again.headers.get('idempotent-replayed')).toBe('true')
+      expect(again.body).toEqual(first.body)
+      expect((await storage.progress.userScore('own-1'))?.totalPoints).toBe(7)
+    })
+
+    test('in one batch, a command whose key is already recorded applies nothing and fails alone', async () => {
+      const [definition] = await storage.catalog.all()
+      const recorded = await storage.progress.applyBatch([keyedCommand(definition!, 'own-a', 'used-key')])
+      expect(recorded[0]!.ok).toBe(true)
+      const outcomes = await storage.progress.applyBatch([
+        keyedCommand(definition!, 'own-b', 'fresh-key-b'),
+        keyedCommand(definition!, 'own-a', 'used-key'),
+        keyedCommand(definition!, 'own-c', null),
+        keyedCommand(definition!, 'own-d', 'used-key'),
+      ])
+      expect(outcomes.map((o) => o.ok)).toEqual([true, false, true, false])
+      for (const outcome of [outcomes[1]!, outcomes[3]!]) expect(!outcome.ok && outcome.error).toBeInstanceOf(IdempotencyKeyTaken)
+      expect((await storage.progress.userScore('own-a'))?.totalPoints).toBe(5)
+      expect(await storage.progress.userScore('own-d')).toBeNull()
+      for (const user of ['own-b', 'own-c']) expect((await storage.progress.userScore(user))?.totalPoints).toBe(5)
     })
   })
 
@@ -132,7 +170,7 @@ describe('idempotency bookkeeping on Postgres', () => {
     }
   })
 
-  test('claims and stored responses go through the idempotency pool, the work through the durable progress pool', async () => {
+  test('stored responses go through the idempotency pool, the work through the durable progress pool', async () => {
     const svc = await startTestService('postgres', { databaseUrl: database.url })
     const observer = postgres(database.url, { max: 1, onnotice: () => {} })
     try {
@@ -151,5 +189,36 @@ describe('idempotency bookkeeping on Postgres', () => {
       await observer.end()
       await svc.close()
     }
+  })
+})
+
+describe('one key sent at once to two instances (postgres)', () => {
+  let database: TestDatabase
+  let instances: TestService[]
+
+  beforeAll(async () => {
+    database = await createTestDatabase()
+    instances = [await startTestService('postgres', { databaseUrl: database.url })]
+    instances.push(await startTestService('postgres', { databaseUrl: database.url }))
+    await instances[0]!.call('POST', '/achievements', ACHIEVEMENT)
+  })
+  afterAll(async () => {
+    for (const instance of instances) await instance.service.stop()
+    await database.drop()
+  })
+
+  test('applies once: one original answer, the others replays of it or 409', async () => {
+    const body = { achievement_code: 'win', score_bonus: 100 }
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, n) => instances[n % 2]!.call('POST', '/users/race-1/progress', body, { 'idempotency-key': 'race-key' })),
+    )
+    expect(results.every((r) => r.status === 200 || r.status === 409)).toBe(true)
+    const originals = results.filter((r) => r.status === 200 && r.headers.get('idempotent-replayed') === null)
+    expect(originals.length).toBe(1)
+    for (const replay of results.filter((r) => r.headers.get('idempotent-replayed') === 'true')) {
+      expect(replay.body.score_delta).toBe(originals[0]!.body.score_delta)
+    }
+    expect((await instances[0]!.call('GET', '/users/race-1/overview')).body.user.total_points).toBe(100)
+    expect((await instances[1]!.service.storage.outbox.forUser('race-1')).length).toBe(0)
   })
 })

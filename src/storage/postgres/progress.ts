@@ -1,4 +1,4 @@
-import { isStorageUnavailable } from '../errors'
+import { IdempotencyKeyTaken, isStorageUnavailable } from '../errors'
 import type {
   ProgressCommand,
   ProgressOutcome,
@@ -29,7 +29,7 @@ const FIRST = `LEAST(i.target, CASE WHEN i.force THEN i.target ELSE GREATEST(i.d
  * happen (a player is never in two batches at once), so it is rare: instances racing on a brand-new row.
  *
  * Commands: $1 user, $2 score bonus, $3 outbox status, $4 metadata (JSON text), $5/$6/$18 idempotency
- * caller/key/request hash.
+ * caller/key/request hash, $19 whether the key is already claimed (pending) by the caller.
  * Updates: $7 command ordinal (1-based), $8 achievement, $9 target, $10 points, $11 delta, $12 at_least,
  * $13 force, $14 candidate unlock id, $15 code, $16 title. $17 star-token step.
  * Returns one row per progress row (RoundRow): the row's new state and its command's score, as plain columns (a
@@ -38,8 +38,8 @@ const FIRST = `LEAST(i.target, CASE WHEN i.force THEN i.target ELSE GREATEST(i.d
  */
 export const APPLY_ROUND_SQL = `
 WITH cmd AS (
-  SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $18::text[])
-    WITH ORDINALITY AS c(user_id, bonus, status, metadata, idem_caller, idem_key, idem_hash, ord)
+  SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $18::text[], $19::bool[])
+    WITH ORDINALITY AS c(user_id, bonus, status, metadata, idem_caller, idem_key, idem_hash, idem_claimed, ord)
 ),
 input AS (
   SELECT i.*, c.user_id
@@ -133,12 +133,9 @@ outbox AS (
          o.tokens_awarded, c.metadata::jsonb, c.status, 0, clock_timestamp(), clock_timestamp()
   FROM unlocked un JOIN score o ON o.ord = un.cmd JOIN cmd c ON c.ord = un.cmd
 ),
-idempotency AS (
-  -- The stored outcome (the JSON of src/storage/progress-result.ts), built only for the commands with a key.
-  -- The claim's row exists; ON CONFLICT finds it through the primary key whatever the table's size (a join
-  -- could be planned as a scan of the whole table).
-  INSERT INTO idempotency_keys AS k (caller, key, request_hash, state, result, locked_until, created_at)
-  SELECT c.idem_caller, c.idem_key, c.idem_hash, 'done', json_build_object(
+kept AS (
+  -- The outcome a key stores (the JSON of src/storage/progress-result.ts), built only for the commands with a key.
+  SELECT c.idem_caller, c.idem_key, c.idem_hash, c.idem_claimed, json_build_object(
            'user', json_build_object('userId', o.user_id, 'totalPoints', o.total_points,
                                      'achievementsUnlocked', o.achievements_unlocked, 'starTokens', o.star_tokens),
            'scoreDelta', o.score_delta,
@@ -147,10 +144,23 @@ idempotency AS (
               'achievementId', p.achievement_id, 'progressCurrent', p.progress_current, 'isCompleted', p.is_completed,
               'unlockedAt', to_char(p.unlocked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
               'rewardPoints', p.reward_points, 'newlyUnlocked', p.unlock_id IS NOT NULL AND p.unlock_id = p.candidate))
-             FROM progressed p WHERE p.cmd = o.ord), '[]'::json))::text,
-         clock_timestamp(), clock_timestamp()
+             FROM progressed p WHERE p.cmd = o.ord), '[]'::json))::text AS result
   FROM score o JOIN cmd c ON c.ord = o.ord
   WHERE c.idem_caller IS NOT NULL
+),
+key_recorded AS (
+  -- A key seen for the first time is inserted as done. If it is already there, or another transaction inserts
+  -- it first, the unique violation fails the whole statement: nothing is applied, and the store answers that
+  -- command as IdempotencyKeyTaken. The primary key is the only check, so no plan can scan the table for it.
+  INSERT INTO idempotency_keys (caller, key, request_hash, state, result, locked_until, created_at)
+  SELECT idem_caller, idem_key, idem_hash, 'done', result, clock_timestamp(), clock_timestamp()
+  FROM kept WHERE NOT idem_claimed
+),
+claim_done AS (
+  -- A key the caller claimed beforehand (taking over an abandoned claim) is marked done through the primary key.
+  INSERT INTO idempotency_keys AS k (caller, key, request_hash, state, result, locked_until, created_at)
+  SELECT idem_caller, idem_key, idem_hash, 'done', result, clock_timestamp(), clock_timestamp()
+  FROM kept WHERE idem_claimed
   ON CONFLICT (caller, key) DO UPDATE SET state = 'done', result = EXCLUDED.result
 )
 SELECT o.ord::int AS ord, p.achievement_id::text AS "achievementId", p.progress_current AS "progressCurrent",
@@ -228,6 +238,7 @@ export function roundParameters(round: readonly ProgressCommand[], step: number)
     textArrayLiteral(column((u) => u.title)),
     step,
     textArrayLiteral(round.map((c) => c.idempotency?.requestHash ?? null)),
+    boolArrayLiteral(round.map((c) => c.idempotency?.claimed ?? false)),
   ]
 }
 
@@ -251,24 +262,64 @@ export function intoRounds(commands: readonly ProgressCommand[]): number[][] {
 // batches share players.
 const RETRYABLE = new Set(['40P01', '40001', '23505'])
 const ATTEMPTS = 3
+const IDEMPOTENCY_KEY_CONSTRAINT = 'idempotency_keys_caller_key_pk'
+
+interface PostgresErrorFields {
+  code?: unknown
+  constraint_name?: unknown
+  detail?: unknown
+}
+
+/** Whether `error` is the unique violation of an Idempotency-Key that is already recorded. */
+function isKeyTaken(error: unknown): boolean {
+  const fields = error as PostgresErrorFields | null
+  return fields?.code === '23505' && fields.constraint_name === IDEMPOTENCY_KEY_CONSTRAINT
+}
+
+/** The command whose key a key-taken violation names (Postgres' detail is "Key (caller, key)=(c, k) already exists."). */
+function commandWithTakenKey(error: unknown, commands: readonly ProgressCommand[]): number {
+  const detail = (error as PostgresErrorFields).detail
+  if (typeof detail !== 'string') return -1
+  return commands.findIndex(
+    ({ idempotency }) => idempotency !== null && !idempotency.claimed && detail === `Key (caller, key)=(${idempotency.caller}, ${idempotency.key}) already exists.`,
+  )
+}
 
 export class PostgresProgressStore implements ProgressStore {
   constructor(private readonly sql: PgSql) {}
 
   /**
    * Group commit: the whole batch is one transaction of R pipelined statements (one round trip), R being the
-   * most commands one player has in the batch (usually 1). If the batch fails for a reason other than an
-   * unavailable database, each command is retried alone, so one bad command never fails its neighbours.
+   * most commands one player has in the batch (usually 1). A command whose Idempotency-Key is already recorded
+   * fails the statement; it is answered as IdempotencyKeyTaken and the batch runs again without it. If the batch
+   * fails for another reason than an unavailable database, each command is retried alone, so one bad command
+   * never fails its neighbours.
    */
   async applyBatch(commands: ProgressCommand[]): Promise<ProgressOutcome[]> {
-    try {
-      return (await this.withRetry(() => this.commit(commands))).map((result) => ({ ok: true, result }))
-    } catch (error) {
-      if (commands.length === 1 || (isStorageUnavailable(error) && !isRetryable(error))) {
-        return commands.map(() => ({ ok: false, error }))
+    const outcomes: ProgressOutcome[] = new Array(commands.length)
+    let live = commands.map((_, index) => index)
+    while (live.length > 0) {
+      const batch = live.map((index) => commands[index]!)
+      try {
+        const results = await this.withRetry(() => this.commit(batch))
+        live.forEach((index, n) => (outcomes[index] = { ok: true, result: results[n]! }))
+        break
+      } catch (error) {
+        const taken = isKeyTaken(error) ? commandWithTakenKey(error, batch) : -1
+        if (taken >= 0) {
+          outcomes[live[taken]!] = { ok: false, error: new IdempotencyKeyTaken() }
+          live = live.filter((_, n) => n !== taken)
+          continue
+        }
+        if (batch.length === 1 || (isStorageUnavailable(error) && !isRetryable(error))) {
+          live.forEach((index) => (outcomes[index] = { ok: false, error }))
+          break
+        }
+        ;(await this.applyOneByOne(batch)).forEach((outcome, n) => (outcomes[live[n]!] = outcome))
+        break
       }
-      return this.applyOneByOne(commands)
     }
+    return outcomes
   }
 
   /** Each command in its own transaction: players in parallel, one player's commands in their order. */
@@ -283,7 +334,7 @@ export class PostgresProgressStore implements ProgressStore {
             const [result] = await this.withRetry(() => this.commit([commands[index]!]))
             outcomes[index] = { ok: true, result: result! }
           } catch (error) {
-            outcomes[index] = { ok: false, error }
+            outcomes[index] = { ok: false, error: isKeyTaken(error) ? new IdempotencyKeyTaken() : error }
           }
         }
       }),
@@ -367,6 +418,6 @@ export class PostgresProgressStore implements ProgressStore {
 }
 
 function isRetryable(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code
-  return typeof code === 'string' && RETRYABLE.has(code)
+  const code = (error as PostgresErrorFields | null)?.code
+  return typeof code === 'string' && RETRYABLE.has(code) && !isKeyTaken(error)
 }

@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite'
 import { nextProgress, scoreDelta, starTokensAwarded } from '../../progress/rules'
+import { IdempotencyKeyTaken } from '../errors'
 import { serializeProgressResult } from '../progress-result'
 import type {
   ProgressCommand,
@@ -37,7 +38,8 @@ export class SqliteProgressStore implements ProgressStore {
   private readonly upsertScore
   private readonly insertToken
   private readonly insertOutbox
-  private readonly markIdempotency
+  private readonly keyRecorded
+  private readonly recordKey
   private readonly applyBatchTx
   /** Nested inside applyBatchTx, this runs as a savepoint. */
   private readonly applyOneTx
@@ -75,8 +77,13 @@ export class SqliteProgressStore implements ProgressStore {
          star_tokens_awarded, metadata, status, attempts, next_attempt_at, created_at)
        values ($id, $user, $achievement, $code, $title, $reward, $delta, $tokens, $metadata, $status, 0, $now, $now)`,
     )
-    this.markIdempotency = client.query(
-      `update idempotency_keys set state = 'done', result = ? where caller = ? and key = ?`,
+    this.keyRecorded = client.query<{ found: number }, [string, string]>(
+      'select 1 as found from idempotency_keys where caller = ? and key = ?',
+    )
+    this.recordKey = client.query(
+      `insert into idempotency_keys (caller, key, request_hash, state, result, locked_until, created_at)
+       values ($caller, $key, $hash, 'done', $result, $now, $now)
+       on conflict (caller, key) do update set state = 'done', result = excluded.result`,
     )
     this.applyBatchTx = client.transaction((commands: ProgressCommand[]) =>
       commands.map((command): ProgressOutcome => {
@@ -91,6 +98,8 @@ export class SqliteProgressStore implements ProgressStore {
 
 
   private applyOne(command: ProgressCommand): ProgressResult {
+    const key = command.idempotency
+    if (key && !key.claimed && this.keyRecorded.get(key.caller, key.key)) throw new IdempotencyKeyTaken()
     const now = Date.now()
     const rows: ProgressRowResult[] = []
     const unlocked: { achievementId: string; code: string; title: string; points: number; unlockId: string }[] = []
@@ -158,8 +167,9 @@ export class SqliteProgressStore implements ProgressStore {
       })
     }
     const result: ProgressResult = { user, rows, scoreDelta: delta, starTokensAwarded: awarded }
-    if (command.idempotency) {
-      this.markIdempotency.run(serializeProgressResult(result), command.idempotency.caller, command.idempotency.key)
+    if (key) {
+      // A claimed key's row exists (pending) and is marked done; a new key is inserted as done.
+      this.recordKey.run({ caller: key.caller, key: key.key, hash: key.requestHash, result: serializeProgressResult(result), now })
     }
     return result
   }
