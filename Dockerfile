@@ -13,8 +13,10 @@ WORKDIR /app
 ENV NODE_ENV=production \
     PORT=8011 \
     ACHIEVEMENT_MIGRATIONS_DIR=/app/drizzle
-# Read by the runtime at start (src/ops/runtime-env.ts): the allocator keeps freed pages instead of returning them.
-ENV MIMALLOC_PURGE_DELAY=-1
+# Read by the runtime at start (src/ops/runtime-env.ts): the allocator keeps freed pages instead of returning them,
+# and the garbage collector sizes its cycles as for a 512 MiB container, not for the host's RAM.
+ENV MIMALLOC_PURGE_DELAY=-1 \
+    BUN_JSC_forceRAMSize=536870912
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json bun.lock bunfig.toml tsconfig.json ./
 COPY src ./src
