@@ -1,5 +1,6 @@
 import type { CpuUse } from './cpu'
 import type { LoadResult } from './load'
+import type { StageLatency } from './stages'
 
 export interface Target {
   /** Minimum ratio of req/s to the baseline's. */
@@ -22,6 +23,8 @@ export interface RunRecord {
   note?: string
   /** Busy cores just before the run (the machine should be idle). */
   busyBeforeCores?: number
+  /** Progress runs: where the posts' time went inside the service (bench/stages.ts). */
+  stages?: StageLatency[]
 }
 
 /** CPU used by processes outside the bench during a run, above which its numbers are flagged as disturbed. */

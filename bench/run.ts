@@ -7,6 +7,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
+import { formatStages, scrapeStages, stagesBetween, type StageLatency } from './stages'
 import { POINTS, TARGETS, STAR_TOKEN_STEP } from './catalog'
 import { CpuMeter, waitForQuiet } from './cpu'
 import { runPgbench, runWrk, wrkInstalled, type LoadResult } from './load'
@@ -168,7 +169,11 @@ async function quiet(stage: Stage): Promise<number> {
 }
 
 /** Warm-up, then a measured wrk run with CPU accounting and the service's RSS attributed to it. */
-async function measureWrk(stage: Stage, phase: WrkPhase, rss: RssSampler | null): Promise<{ result: LoadResult; cpu: ReturnType<typeof CpuMeter.between>; busyBeforeCores: number; rssMaxMb?: number }> {
+async function measureWrk(
+  stage: Stage,
+  phase: WrkPhase,
+  rss: RssSampler | null,
+): Promise<{ result: LoadResult; cpu: ReturnType<typeof CpuMeter.between>; busyBeforeCores: number; rssMaxMb?: number; stages?: StageLatency[] }> {
   const { options } = stage
   const script = join(LUA_DIR, `${phase.script}.lua`)
   const base = { url: phase.url, script, threads: options.wrkThreads, connections: options.connections }
@@ -177,14 +182,17 @@ async function measureWrk(stage: Stage, phase: WrkPhase, rss: RssSampler | null)
   if (!options.sqlite) await checkpoint(stage.databaseUrl)
   const busyBeforeCores = await quiet(stage)
   log(`${phase.name}: wrk -t${options.wrkThreads} -c${options.connections} -d${options.durationSec}s`)
+  // The service's own stage histograms, read around the run (outside the CPU accounting).
+  const stagesBefore = phase.script === 'progress' ? await scrapeStages(phase.url) : null
   rss?.enter(phase.name)
   const before = stage.meter.snapshot()
   const result = await runWrk({ ...base, durationSec: options.durationSec, env: wrkEnv(stage, phase.name, phase.env) })
   const after = stage.meter.snapshot()
   rss?.enter(null)
+  const stages = stagesBefore ? stagesBetween(stagesBefore, await scrapeStages(phase.url)) : undefined
   const cpu = CpuMeter.between(before, after, cpus().length)
   log(`${phase.name}: ${result.perSecond} req/s, p99 ${result.latencyMs.p99} ms, errors ${totalErrors(result)}`)
-  return { result, cpu, busyBeforeCores, ...(rss ? { rssMaxMb: Math.round(rss.maxByPhase[phase.name] ?? 0) } : {}) }
+  return { result, cpu, busyBeforeCores, ...(rss ? { rssMaxMb: Math.round(rss.maxByPhase[phase.name] ?? 0) } : {}), ...(stages ? { stages } : {}) }
 }
 
 async function measurePgbench(stage: Stage, name: string): Promise<RunRecord> {
@@ -412,6 +420,11 @@ async function main(): Promise<number> {
   const table = formatTable(runs)
   const rounds = roundRatios(runs)
   console.log(`\n${table}\n\n${formatCpu(runs, cores)}\n\nservice max RSS: ${rssMaxMb} MB (target < ${RSS_LIMIT_MB} MB)`)
+  const staged = runs.filter((run) => run.stages && run.stages.length > 0)
+  if (staged.length > 0) {
+    console.log(`\nprogress stages inside the service (its /metrics histograms, over the measured run):`)
+    for (const run of staged) console.log(`  ${formatStages(run.name, run.stages!)}`)
+  }
   if (rounds) console.log(`\nprogress vs pgbench over ${rounds.ratios.length} rounds: ${rounds.ratios.map((r) => `${r}×`).join(', ')}; median ${rounds.median}×`)
   if (targets.length > 0) console.log(`\ntargets:\n${formatTargets(targets)}`)
   console.log(`\nchecks:\n${formatChecks(checks)}`)

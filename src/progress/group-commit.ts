@@ -34,8 +34,8 @@ export class GroupCommitter<C, R> {
   private inFlight = 0
   private scheduled = false
   private idleWaiters: (() => void)[] = []
-  /** Sizes of the batches committed, for metrics. */
-  onBatch: ((size: number) => void) | null = null
+  /** Each batch once it has committed (or failed): its size and how long its run took, for metrics. */
+  onBatch: ((size: number, seconds: number) => void) | null = null
 
   constructor(
     private readonly run: (batch: C[]) => Promise<Outcome<R>[]>,
@@ -121,7 +121,7 @@ export class GroupCommitter<C, R> {
   private commit(batch: Pending<C, R>[]): void {
     this.inFlight += 1
     for (const item of batch) this.busyKeys.set(item.key, (this.busyKeys.get(item.key) ?? 0) + 1)
-    this.onBatch?.(batch.length)
+    const startedAt = performance.now()
     this.run(batch.map((item) => item.command))
       .then(
         (outcomes) =>
@@ -133,6 +133,7 @@ export class GroupCommitter<C, R> {
         (error) => batch.forEach((item) => item.reject(error)),
       )
       .finally(() => {
+        this.onBatch?.(batch.length, (performance.now() - startedAt) / 1000)
         this.inFlight -= 1
         for (const item of batch) {
           const left = (this.busyKeys.get(item.key) ?? 1) - 1

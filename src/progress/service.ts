@@ -41,6 +41,8 @@ export interface ProgressSubmission {
   admission?: Promise<void>
 }
 
+export type ProgressStage = 'commit' | 'rank'
+
 export interface ProgressReply {
   status: number
   body: ProgressResponse
@@ -168,10 +170,16 @@ export class ProgressService {
     )
   }
 
-  /** Batch sizes, for metrics. */
-  set onBatch(listener: ((size: number) => void) | null) {
+  /** Each committed batch's size and the time its statement took, for metrics. */
+  set onBatch(listener: ((size: number, seconds: number) => void) | null) {
     this.committer.onBatch = listener
   }
+
+  /**
+   * Where a post's time goes, for metrics: 'commit', from queueing the post to its batch's commit (its admission,
+   * its wait for a batch, the statement); 'rank', the leaderboard write and rank after it.
+   */
+  onStage: ((stage: ProgressStage, seconds: number) => void) | null = null
 
   /** Resolves when every accepted command has committed (graceful shutdown). */
   async drain(): Promise<void> {
@@ -235,6 +243,7 @@ export class ProgressService {
 
     // A keyed post is recorded by its own work, in the work's transaction: no round trip of its own. Only a key
     // already recorded (a retry, or a duplicate sent at once) needs a look at what is stored.
+    const queuedAt = performance.now()
     let result: ProgressResult
     try {
       result = await this.committer.submit(command, admission)
@@ -250,7 +259,10 @@ export class ProgressService {
       this.deps.rarity.recordUnlocks(newlyUnlocked)
       if (command.notify) this.deps.notifier.wake()
     }
+    const committedAt = performance.now()
+    this.onStage?.('commit', (committedAt - queuedAt) / 1000)
     const rank = await this.deps.rankTracker.submit(userId, result.user.totalPoints)
+    this.onStage?.('rank', (performance.now() - committedAt) / 1000)
     const response = this.present(result, definitions, rank, submission.admin)
     if (idempotency) this.storeResponse(idempotency.caller, idempotency.key, response)
     return { status: 200, body: response, replayed: false }

@@ -65,6 +65,27 @@ for (const dialect of DIALECTS) {
       expect(lines.some((l) => l.startsWith(`http_request_duration_seconds_bucket{method="POST",route="${PROGRESS_ROUTE}",status="200",le="+Inf"}`))).toBe(true)
     })
 
+    test("/metrics times the progress stages: each answered post's commit and rank, each batch's statement", async () => {
+      await Promise.all(['stage-a', 'stage-b', 'stage-c'].map((user) => svc.call('POST', `/users/${user}/progress`, { achievement_code: 'first-win' })))
+      await svc.call('POST', '/users/stage-d/progress', { achievement_code: 'no-such-code' })
+      await Bun.sleep(5)
+      const lines = metricLines((await svc.call('GET', '!/metrics')).body as string)
+      const value = (name: string) => Number(lines.find((l) => l.startsWith(`${name} `))?.split(' ')[1])
+      const answered = Number(
+        lines.find((l) => l.startsWith(`http_requests_total{method="POST",route="${PROGRESS_ROUTE}",status="200"}`))?.split(' ')[1],
+      )
+      expect(answered).toBeGreaterThanOrEqual(3)
+      expect(value('achievement_progress_stage_seconds_count{stage="commit"}')).toBe(answered)
+      expect(value('achievement_progress_stage_seconds_count{stage="rank"}')).toBe(answered)
+      expect(value('achievement_progress_stage_seconds_count{stage="statement"}')).toBe(value('achievement_progress_batch_size_count'))
+      expect(value('achievement_progress_stage_seconds_sum{stage="commit"}')).toBeGreaterThan(0)
+      // A post's commit stage holds its batch's statement.
+      expect(value('achievement_progress_stage_seconds_sum{stage="commit"}')).toBeGreaterThanOrEqual(
+        value('achievement_progress_stage_seconds_sum{stage="statement"}'),
+      )
+      expect(value('achievement_progress_stage_seconds_bucket{stage="commit",le="+Inf"}')).toBe(answered)
+    })
+
     test('/metrics has progress batch sizes, outbox backlog and age, leaderboard and process samples', async () => {
       const lines = metricLines((await svc.call('GET', '!/metrics')).body as string)
       const value = (name: string) => Number(lines.find((l) => l.startsWith(`${name} `))?.split(' ')[1])

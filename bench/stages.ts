@@ -1,0 +1,94 @@
+/**
+ * Where the progress time goes inside the service: its own `achievement_progress_stage_seconds` histograms
+ * (src/ops/instruments.ts), read from /metrics before and after a measured run and subtracted, so that only
+ * the run's posts count.
+ */
+
+const METRIC = 'achievement_progress_stage_seconds'
+
+/** One stage's histogram: cumulative counts by upper bound (seconds, ascending, +Inf last), and the sum. */
+export interface StageHistogram {
+  buckets: { le: number; count: number }[]
+  sum: number
+  count: number
+}
+
+export interface StageLatency {
+  stage: string
+  /** Posts (commit, rank) or batches (statement) observed during the run. */
+  count: number
+  meanMs: number
+  p50Ms: number
+  p99Ms: number
+}
+
+/** The stage histograms of a Prometheus text exposition. */
+export function parseStageHistograms(text: string): Map<string, StageHistogram> {
+  const stages = new Map<string, StageHistogram>()
+  const of = (stage: string) => {
+    let histogram = stages.get(stage)
+    if (!histogram) stages.set(stage, (histogram = { buckets: [], sum: 0, count: 0 }))
+    return histogram
+  }
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(METRIC)) continue
+    const match = /^(\w+)\{([^}]*)\} (\S+)$/.exec(line)
+    if (!match) continue
+    const [, name, labelText, valueText] = match
+    const labels = Object.fromEntries([...labelText!.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]))
+    if (!labels.stage) continue
+    const value = Number(valueText)
+    const histogram = of(labels.stage)
+    if (name === `${METRIC}_bucket`) histogram.buckets.push({ le: labels.le === '+Inf' ? Infinity : Number(labels.le), count: value })
+    else if (name === `${METRIC}_sum`) histogram.sum = value
+    else if (name === `${METRIC}_count`) histogram.count = value
+  }
+  for (const histogram of stages.values()) histogram.buckets.sort((a, b) => a.le - b.le)
+  return stages
+}
+
+/**
+ * The q-quantile of a cumulative histogram, interpolating linearly inside the bucket it falls in (as Prometheus'
+ * histogram_quantile does). Past the last finite bound it answers that bound.
+ */
+export function quantileOf(buckets: StageHistogram['buckets'], q: number): number {
+  const total = buckets.at(-1)?.count ?? 0
+  if (total === 0) return NaN
+  const rank = q * total
+  let lower = 0
+  let below = 0
+  for (const { le, count } of buckets) {
+    if (count >= rank) {
+      if (!Number.isFinite(le)) return lower
+      return count === below ? le : lower + ((le - lower) * (rank - below)) / (count - below)
+    }
+    lower = le
+    below = count
+  }
+  return lower
+}
+
+/** Each stage's latency over the posts between two scrapes. */
+export function stagesBetween(before: Map<string, StageHistogram>, after: Map<string, StageHistogram>): StageLatency[] {
+  return [...after.entries()].map(([stage, end]) => {
+    const start = before.get(stage)
+    const buckets = end.buckets.map(({ le, count }, i) => ({ le, count: count - (start?.buckets[i]?.count ?? 0) }))
+    const count = end.count - (start?.count ?? 0)
+    const sum = end.sum - (start?.sum ?? 0)
+    const ms = (seconds: number) => Math.round(seconds * 10_000) / 10
+    return { stage, count, meanMs: ms(count > 0 ? sum / count : NaN), p50Ms: ms(quantileOf(buckets, 0.5)), p99Ms: ms(quantileOf(buckets, 0.99)) }
+  })
+}
+
+export async function scrapeStages(serviceUrl: string): Promise<Map<string, StageHistogram>> {
+  const response = await fetch(`${serviceUrl}/metrics`, { signal: AbortSignal.timeout(5_000) })
+  if (!response.ok) throw new Error(`GET /metrics answered ${response.status}`)
+  return parseStageHistograms(await response.text())
+}
+
+export function formatStages(runName: string, stages: StageLatency[]): string {
+  const order = ['commit', 'statement', 'rank']
+  const sorted = [...stages].sort((a, b) => order.indexOf(a.stage) - order.indexOf(b.stage))
+  const cells = sorted.map((s) => `${s.stage} p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms, mean ${s.meanMs} ms (${s.count} ${s.stage === 'statement' ? 'batches' : 'posts'})`)
+  return `${runName}: ${cells.join('; ')}`
+}
