@@ -89,6 +89,9 @@ export async function scrapeStages(serviceUrl: string): Promise<Map<string, Stag
 export function formatStages(runName: string, stages: StageLatency[]): string {
   const order = ['commit', 'statement', 'rank']
   const sorted = [...stages].sort((a, b) => order.indexOf(a.stage) - order.indexOf(b.stage))
-  const cells = sorted.map((s) => `${s.stage} p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms, mean ${s.meanMs} ms (${s.count} ${s.stage === 'statement' ? 'batches' : 'posts'})`)
+  const cells = sorted.map((s) => {
+    const unit = s.stage === 'statement' ? 'batches' : 'posts'
+    return `${s.stage} p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms, mean ${s.meanMs} ms (${s.count} ${unit})`
+  })
   return `${runName}: ${cells.join('; ')}`
 }

@@ -254,13 +254,13 @@ export class ProgressService {
       result = taken.result
     }
 
+    const committedAt = performance.now()
+    this.onStage?.('commit', (committedAt - queuedAt) / 1000)
     const newlyUnlocked = result.rows.filter((row) => row.newlyUnlocked).map((row) => row.achievementId)
     if (newlyUnlocked.length > 0) {
       this.deps.rarity.recordUnlocks(newlyUnlocked)
       if (command.notify) this.deps.notifier.wake()
     }
-    const committedAt = performance.now()
-    this.onStage?.('commit', (committedAt - queuedAt) / 1000)
     const rank = await this.deps.rankTracker.submit(userId, result.user.totalPoints)
     this.onStage?.('rank', (performance.now() - committedAt) / 1000)
     const response = this.present(result, definitions, rank, submission.admin)
@@ -304,7 +304,12 @@ export class ProgressService {
   }
 
   /** The answer to a post whose key another request holds or has used. */
-  private answerTakenKey(claim: Exclude<IdempotencyClaim, { kind: 'claimed' }>, command: ProgressCommand, definitions: AchievementRecord[], admin: boolean): ProgressReply {
+  private answerTakenKey(
+    claim: Exclude<IdempotencyClaim, { kind: 'claimed' }>,
+    command: ProgressCommand,
+    definitions: AchievementRecord[],
+    admin: boolean,
+  ): ProgressReply {
     if (claim.kind === 'in_flight') {
       throw new ApiError(409, 'idempotency_in_flight', 'A request with this Idempotency-Key is still in progress', { 'retry-after': '1' })
     }

@@ -280,9 +280,10 @@ function isKeyTaken(error: unknown): boolean {
 function commandWithTakenKey(error: unknown, commands: readonly ProgressCommand[]): number {
   const detail = (error as PostgresErrorFields).detail
   if (typeof detail !== 'string') return -1
-  return commands.findIndex(
-    ({ idempotency }) => idempotency !== null && !idempotency.claimed && detail === `Key (caller, key)=(${idempotency.caller}, ${idempotency.key}) already exists.`,
-  )
+  return commands.findIndex(({ idempotency }) => {
+    if (idempotency === null || idempotency.claimed) return false
+    return detail === `Key (caller, key)=(${idempotency.caller}, ${idempotency.key}) already exists.`
+  })
 }
 
 export class PostgresProgressStore implements ProgressStore {
