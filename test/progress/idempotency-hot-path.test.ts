@@ -105,6 +105,17 @@ for (const dialect of DIALECTS) {
       expect(await storage.progress.userScore('own-d')).toBeNull()
       for (const user of ['own-b', 'own-c']) expect((await storage.progress.userScore(user))?.totalPoints).toBe(5)
     })
+
+    test('of two posts of one key in a batch, the first applies and the later is the duplicate', async () => {
+      const [definition] = await storage.catalog.all()
+      const outcomes = await storage.progress.applyBatch([
+        keyedCommand(definition!, 'own-e', 'twice-key'),
+        keyedCommand(definition!, 'own-e', 'twice-key'),
+      ])
+      expect(outcomes[0]!.ok).toBe(true)
+      expect(!outcomes[1]!.ok && outcomes[1]!.error).toBeInstanceOf(IdempotencyKeyTaken)
+      expect((await storage.progress.userScore('own-e'))?.totalPoints).toBe(5)
+    })
   })
 
   describe(`a keyed post's response is stored off the request path (${dialect})`, () => {

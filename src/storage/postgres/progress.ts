@@ -276,11 +276,14 @@ function isKeyTaken(error: unknown): boolean {
   return fields?.code === '23505' && fields.constraint_name === IDEMPOTENCY_KEY_CONSTRAINT
 }
 
-/** The command whose key a key-taken violation names (Postgres' detail is "Key (caller, key)=(c, k) already exists."). */
+/**
+ * The command whose key a key-taken violation names (Postgres' detail is "Key (caller, key)=(c, k) already
+ * exists."): the last one with that key, since of two posts of one key in a batch the later is the duplicate.
+ */
 function commandWithTakenKey(error: unknown, commands: readonly ProgressCommand[]): number {
   const detail = (error as PostgresErrorFields).detail
   if (typeof detail !== 'string') return -1
-  return commands.findIndex(({ idempotency }) => {
+  return commands.findLastIndex(({ idempotency }) => {
     if (idempotency === null || idempotency.claimed) return false
     return detail === `Key (caller, key)=(${idempotency.caller}, ${idempotency.key}) already exists.`
   })
