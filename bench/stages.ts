@@ -87,7 +87,7 @@ export async function scrapeStages(serviceUrl: string): Promise<Map<string, Stag
 }
 
 export function formatStages(runName: string, stages: StageLatency[]): string {
-  const order = ['commit', 'statement', 'rank']
+  const order = ['commit', 'admission', 'statement', 'rank']
   const sorted = [...stages].sort((a, b) => order.indexOf(a.stage) - order.indexOf(b.stage))
   const cells = sorted.map((s) => {
     const unit = s.stage === 'statement' ? 'batches' : 'posts'

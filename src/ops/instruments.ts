@@ -112,8 +112,9 @@ export function observeService(parts: ObservedParts, registry: MetricsRegistry):
   const batchSize = registry.histogram('achievement_progress_batch_size', 'Progress commands committed per transaction (group commit)', [], BATCH_BUCKETS)
   const stageSeconds = registry.histogram(
     'achievement_progress_stage_seconds',
-    "Where a progress post's time goes: commit (queued to committed, per post), statement (a batch's statement, " +
-      'per batch), rank (leaderboard write after the commit, per post)',
+    "Where a progress post's time goes: commit (queued to committed, per post), admission (queued to allowed by " +
+      "the rate limit, part of commit), statement (a batch's statement, per batch), rank (leaderboard write after " +
+      'the commit, per post)',
     ['stage'],
     STAGE_BUCKETS_SECONDS,
   )

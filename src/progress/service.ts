@@ -41,7 +41,7 @@ export interface ProgressSubmission {
   admission?: Promise<void>
 }
 
-export type ProgressStage = 'commit' | 'rank'
+export type ProgressStage = 'admission' | 'commit' | 'rank'
 
 export interface ProgressReply {
   status: number
@@ -177,7 +177,8 @@ export class ProgressService {
 
   /**
    * Where a post's time goes, for metrics: 'commit', from queueing the post to its batch's commit (its admission,
-   * its wait for a batch, the statement); 'rank', the leaderboard write and rank after it.
+   * its wait for a batch, the statement); 'admission', the part of that until its rate-limit check allowed it;
+   * 'rank', the leaderboard write and rank after the commit.
    */
   onStage: ((stage: ProgressStage, seconds: number) => void) | null = null
 
@@ -244,6 +245,10 @@ export class ProgressService {
     // A keyed post is recorded by its own work, in the work's transaction: no round trip of its own. Only a key
     // already recorded (a retry, or a duplicate sent at once) needs a look at what is stored.
     const queuedAt = performance.now()
+    admission.then(
+      () => this.onStage?.('admission', (performance.now() - queuedAt) / 1000),
+      () => {},
+    )
     let result: ProgressResult
     try {
       result = await this.committer.submit(command, admission)

@@ -77,6 +77,11 @@ for (const dialect of DIALECTS) {
       expect(answered).toBeGreaterThanOrEqual(3)
       expect(value('achievement_progress_stage_seconds_count{stage="commit"}')).toBe(answered)
       expect(value('achievement_progress_stage_seconds_count{stage="rank"}')).toBe(answered)
+      // Every post queued was admitted (no rate limit is hit here), the 404 never queued.
+      expect(value('achievement_progress_stage_seconds_count{stage="admission"}')).toBe(answered)
+      expect(value('achievement_progress_stage_seconds_sum{stage="admission"}')).toBeLessThanOrEqual(
+        value('achievement_progress_stage_seconds_sum{stage="commit"}'),
+      )
       expect(value('achievement_progress_stage_seconds_count{stage="statement"}')).toBe(value('achievement_progress_batch_size_count'))
       expect(value('achievement_progress_stage_seconds_sum{stage="commit"}')).toBeGreaterThan(0)
       // A post's commit stage holds its batch's statement.
