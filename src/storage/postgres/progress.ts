@@ -309,7 +309,8 @@ export class PostgresProgressStore implements ProgressStore {
         live.forEach((index, n) => (outcomes[index] = { ok: true, result: results[n]! }))
         break
       } catch (error) {
-        const taken = isKeyTaken(error) ? commandWithTakenKey(error, batch) : -1
+        // A lone command needs no name from the message (whose wording follows the server's lc_messages).
+        const taken = !isKeyTaken(error) ? -1 : batch.length === 1 ? 0 : commandWithTakenKey(error, batch)
         if (taken >= 0) {
           outcomes[live[taken]!] = { ok: false, error: new IdempotencyKeyTaken() }
           live = live.filter((_, n) => n !== taken)
