@@ -5,7 +5,7 @@ import { connectPostgres } from '../../src/storage/postgres/connection'
 import { APPLY_ROUND_SQL } from '../../src/storage/postgres/progress'
 import { IdempotencyKeyTaken } from '../../src/storage/errors'
 import type { AchievementRecord, ProgressCommand, Storage } from '../../src/storage/port'
-import { DIALECTS, startTestService, type TestService } from '../support/service'
+import { DIALECTS, startTestService, type Dialect, type TestService } from '../support/service'
 import { createTestDatabase, type TestDatabase } from '../support/postgres'
 
 const ACHIEVEMENT = { code: 'win', title: 'Win', description: '', points: 300, progress_target: 2 }
@@ -22,6 +22,19 @@ function withHeldResponses(storage: Storage) {
     stored.push(key)
   }
   return { open, stored }
+}
+
+/**
+ * A service on a storage the test opened itself (and may wrap with `prepare` before the service starts), with the
+ * ACHIEVEMENT definition created.
+ */
+async function serviceOnOwnStorage(dialect: Dialect, prepare: (storage: Storage) => void) {
+  const database = dialect === 'postgres' ? await createTestDatabase() : null
+  const storage = await createStorage(database ? { kind: 'postgres', url: database.url } : { kind: 'sqlite', path: ':memory:' })
+  prepare(storage)
+  const svc = await startTestService(dialect, { databaseUrl: database?.url ?? 'sqlite::memory:', options: { storage } })
+  await svc.call('POST', '/achievements', ACHIEVEMENT)
+  return { database, storage, svc }
 }
 
 /** The real storage, counting the separate claims it is asked for. */
@@ -65,11 +78,7 @@ for (const dialect of DIALECTS) {
     let counter: ReturnType<typeof countingClaims>
 
     beforeAll(async () => {
-      database = dialect === 'postgres' ? await createTestDatabase() : null
-      storage = await createStorage(database ? { kind: 'postgres', url: database.url } : { kind: 'sqlite', path: ':memory:' })
-      counter = countingClaims(storage)
-      svc = await startTestService(dialect, { databaseUrl: database?.url ?? 'sqlite::memory:', options: { storage } })
-      await svc.call('POST', '/achievements', ACHIEVEMENT)
+      ;({ database, storage, svc } = await serviceOnOwnStorage(dialect, (own) => (counter = countingClaims(own))))
     })
     afterAll(async () => {
       await svc.service.stop()
@@ -126,11 +135,7 @@ for (const dialect of DIALECTS) {
     let stopped = false
 
     beforeAll(async () => {
-      database = dialect === 'postgres' ? await createTestDatabase() : null
-      storage = await createStorage(database ? { kind: 'postgres', url: database.url } : { kind: 'sqlite', path: ':memory:' })
-      held = withHeldResponses(storage)
-      svc = await startTestService(dialect, { databaseUrl: database?.url ?? 'sqlite::memory:', options: { storage } })
-      await svc.call('POST', '/achievements', ACHIEVEMENT)
+      ;({ database, storage, svc } = await serviceOnOwnStorage(dialect, (own) => (held = withHeldResponses(own))))
     })
     afterAll(async () => {
       held.open()

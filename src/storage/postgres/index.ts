@@ -15,24 +15,19 @@ const IDEMPOTENCY_POOL_SIZE = 4
 export async function createPostgresStorage(url: string, options: PostgresOptions & { migrate?: boolean } = {}): Promise<Storage> {
   if (options.migrate !== false) await migratePostgres(url)
   const { sql, db } = connectPostgres(url, options)
+  /** A small pool of its own for one kind of work, named after it in pg_stat_activity. */
+  const sidePool = (work: string, settings: PostgresOptions) => {
+    const applicationName = `${options.applicationName ?? 'achievement-service'}-${work}`
+    return connectPostgres(url, { ...options, ...settings, applicationName }).sql
+  }
   // The group-commit writes get their own small pool whose statements are planned once (see planCacheMode); the
   // other queries keep custom plans, which partial indexes like the outbox's need.
-  const progressSql = connectPostgres(url, {
-    ...options,
-    max: PROGRESS_POOL_SIZE,
-    planCacheMode: 'force_generic_plan',
-    applicationName: `${options.applicationName ?? 'achievement-service'}-progress`,
-  }).sql
+  const progressSql = sidePool('progress', { max: PROGRESS_POOL_SIZE, planCacheMode: 'force_generic_plan' })
   // Idempotency bookkeeping commits without waiting for its WAL flush (synchronous_commit = off); nothing
   // durable depends on it alone. A claim precedes its work: the work's own durable commit flushes the WAL up to
   // and past the claim, and work that never commits needs no claim. A stored response can be rebuilt from the
   // outcome the work stored itself, and a lost release leaves a claim whose lease runs out.
-  const idempotencySql = connectPostgres(url, {
-    ...options,
-    max: IDEMPOTENCY_POOL_SIZE,
-    synchronousCommit: 'off',
-    applicationName: `${options.applicationName ?? 'achievement-service'}-idempotency`,
-  }).sql
+  const idempotencySql = sidePool('idempotency', { max: IDEMPOTENCY_POOL_SIZE, synchronousCommit: 'off' })
   const listeners = new Set<() => void>()
   let listening: Promise<{ unlisten: () => Promise<void> }> | null = null
   return {
