@@ -11,12 +11,15 @@ export interface CpuUse {
   seconds: number
   busyCores: number
   groups: Record<string, number>
+  /** The whole machine's context switches per second (/proc/stat ctxt): each one a process put to sleep or woken. */
+  contextSwitchesPerSecond?: number
 }
 
 interface Snapshot {
   at: number
   busyTicks: number
   totalTicks: number
+  contextSwitches: number
   groups: Map<string, number>
 }
 
@@ -55,11 +58,12 @@ function readStat(pid: number): ProcStat | null {
   }
 }
 
-function machineTicks(): { busy: number; total: number } {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number) as number[]
+function machineTicks(): { busy: number; total: number; contextSwitches: number } {
+  const lines = readFileSync('/proc/stat', 'utf8').split('\n')
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = lines[0]!.trim().split(/\s+/).slice(1).map(Number) as number[]
   const busy = user! + nice! + system! + irq! + softirq! + (steal ?? 0)
-  return { busy, total: busy + idle! + iowait! }
+  const contextSwitches = Number(lines.find((line) => line.startsWith('ctxt '))?.split(' ')[1] ?? 0)
+  return { busy, total: busy + idle! + iowait!, contextSwitches }
 }
 
 export class CpuMeter {
@@ -89,7 +93,7 @@ export class CpuMeter {
       else if (stat.comm === 'perf') add('perf', stat.own)
     }
     const machine = machineTicks()
-    return { at: performance.now(), busyTicks: machine.busy, totalTicks: machine.total, groups }
+    return { at: performance.now(), busyTicks: machine.busy, totalTicks: machine.total, contextSwitches: machine.contextSwitches, groups }
   }
 
   static between(before: Snapshot, after: Snapshot, cores: number): CpuUse {
@@ -107,7 +111,8 @@ export class CpuMeter {
     const busyCores = Math.round(busyShare * cores * 100) / 100
     // /proc/stat counts every CPU's ticks; the rest of the busy time is other processes and interrupts.
     groups.other = Math.max(0, Math.round((busyCores - known / CLOCK_TICKS / seconds) * 100) / 100)
-    return { seconds: Math.round(seconds * 10) / 10, busyCores, groups }
+    const contextSwitchesPerSecond = Math.round((after.contextSwitches - before.contextSwitches) / seconds)
+    return { seconds: Math.round(seconds * 10) / 10, busyCores, groups, contextSwitchesPerSecond }
   }
 }
 

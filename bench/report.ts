@@ -127,11 +127,16 @@ export function formatTable(runs: RunRecord[]): string {
 export function formatCpu(runs: RunRecord[], cores: number): string {
   const groups = ['service', 'postgres', 'redis', 'stub', 'bare', 'load', 'perf', 'runner', 'other']
   const present = groups.filter((group) => runs.some((run) => (run.cpu.groups[group] ?? 0) > 0))
-  const header = ['cpu (cores)', ...present, 'busy']
+  // Per request, the whole machine: busy CPU, and context switches (each a process put to sleep or woken).
+  const header = ['cpu (cores)', ...present, 'busy', 'µs/req', 'switches/req']
+  const perRequest = (perSecond: number | undefined, run: RunRecord, scale: number, digits: number) =>
+    perSecond === undefined || run.result.perSecond <= 0 ? '' : ((perSecond * scale) / run.result.perSecond).toFixed(digits)
   const rows = runs.map((run) => [
     run.name,
     ...present.map((group) => (run.cpu.groups[group] ?? 0).toFixed(2)),
     `${run.cpu.busyCores.toFixed(2)}/${cores}`,
+    perRequest(run.cpu.busyCores, run, 1e6, 0),
+    perRequest(run.cpu.contextSwitchesPerSecond, run, 1, 1),
   ])
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)))
   const line = (cells: string[]) => cells.map((cell, column) => pad(cell, widths[column]!, column > 0)).join('  ')

@@ -1,10 +1,13 @@
 /**
  * Where the progress time goes inside the service: its own `achievement_progress_stage_seconds` histograms
  * (src/ops/instruments.ts), read from /metrics before and after a measured run and subtracted, so that only
- * the run's posts count.
+ * the run's posts count. With them, the service's `achievement_event_loop_delay_seconds` (src/ops/operations.ts),
+ * as the stage `event-loop`: how late its 10 ms timer fired, the time every post on the loop waited too.
  */
 
 const METRIC = 'achievement_progress_stage_seconds'
+const EVENT_LOOP_METRIC = 'achievement_event_loop_delay_seconds'
+export const EVENT_LOOP_STAGE = 'event-loop'
 
 /** One stage's histogram: cumulative counts by upper bound (seconds, ascending, +Inf last), and the sum. */
 export interface StageHistogram {
@@ -31,17 +34,19 @@ export function parseStageHistograms(text: string): Map<string, StageHistogram> 
     return histogram
   }
   for (const line of text.split('\n')) {
-    if (!line.startsWith(METRIC)) continue
-    const match = /^(\w+)\{([^}]*)\} (\S+)$/.exec(line)
+    const metric = line.startsWith(METRIC) ? METRIC : line.startsWith(EVENT_LOOP_METRIC) ? EVENT_LOOP_METRIC : null
+    if (!metric) continue
+    const match = /^(\w+)(?:\{([^}]*)\})? (\S+)$/.exec(line)
     if (!match) continue
     const [, name, labelText, valueText] = match
-    const labels = Object.fromEntries([...labelText!.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]))
-    if (!labels.stage) continue
+    const labels = Object.fromEntries([...(labelText ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]))
+    const stage = metric === EVENT_LOOP_METRIC ? EVENT_LOOP_STAGE : labels.stage
+    if (!stage) continue
     const value = Number(valueText)
-    const histogram = of(labels.stage)
-    if (name === `${METRIC}_bucket`) histogram.buckets.push({ le: labels.le === '+Inf' ? Infinity : Number(labels.le), count: value })
-    else if (name === `${METRIC}_sum`) histogram.sum = value
-    else if (name === `${METRIC}_count`) histogram.count = value
+    const histogram = of(stage)
+    if (name === `${metric}_bucket`) histogram.buckets.push({ le: labels.le === '+Inf' ? Infinity : Number(labels.le), count: value })
+    else if (name === `${metric}_sum`) histogram.sum = value
+    else if (name === `${metric}_count`) histogram.count = value
   }
   for (const histogram of stages.values()) histogram.buckets.sort((a, b) => a.le - b.le)
   return stages
@@ -87,11 +92,12 @@ export async function scrapeStages(serviceUrl: string): Promise<Map<string, Stag
 }
 
 export function formatStages(runName: string, stages: StageLatency[]): string {
-  const order = ['commit', 'admission', 'statement', 'rank']
+  const order = ['commit', 'admission', 'statement', 'rank', EVENT_LOOP_STAGE]
   const sorted = [...stages].sort((a, b) => order.indexOf(a.stage) - order.indexOf(b.stage))
   const cells = sorted.map((s) => {
-    const unit = s.stage === 'statement' ? 'batches' : 'posts'
-    return `${s.stage} p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms, mean ${s.meanMs} ms (${s.count} ${unit})`
+    const unit = s.stage === 'statement' ? 'batches' : s.stage === EVENT_LOOP_STAGE ? 'samples' : 'posts'
+    const name = s.stage === EVENT_LOOP_STAGE ? 'event-loop delay' : s.stage
+    return `${name} p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms, mean ${s.meanMs} ms (${s.count} ${unit})`
   })
   return `${runName}: ${cells.join('; ')}`
 }

@@ -128,6 +128,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     rankTracker,
     unlockNotifier: notifications.notifier,
     async start() {
+      ops.start()
       unsubscribeCatalog = storage.onCatalogChange(() => void catalogCache.reload().catch(() => {}))
       await catalogCache.start()
       notifications.start()
@@ -147,6 +148,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
       await notifications.stop()
       await rateLimits.close()
       if (ownsStorage) await storage.close()
+      ops.stop()
     },
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { parseStageHistograms, quantileOf, stagesBetween } from '../../bench/stages'
+import { EVENT_LOOP_STAGE, formatStages, parseStageHistograms, quantileOf, stagesBetween } from '../../bench/stages'
 
 const exposition = (commit: number[], rank: number[]) =>
   [
@@ -42,5 +42,25 @@ describe('bench: progress stages from the service histograms', () => {
     expect(rank.count).toBe(100)
     expect(rank.meanMs).toBe(2)
     expect(rank.p50Ms).toBe(2.5)
+  })
+
+  test("the service's event-loop delay (an unlabelled histogram) is read as its own stage", () => {
+    const delay = (fast: number, total: number, sum: number) =>
+      [
+        '# TYPE achievement_event_loop_delay_seconds histogram',
+        `achievement_event_loop_delay_seconds_bucket{le="0.001"} ${fast}`,
+        `achievement_event_loop_delay_seconds_bucket{le="0.01"} ${total}`,
+        `achievement_event_loop_delay_seconds_bucket{le="+Inf"} ${total}`,
+        `achievement_event_loop_delay_seconds_sum ${sum}`,
+        `achievement_event_loop_delay_seconds_count ${total}`,
+      ].join('\n')
+    const before = parseStageHistograms(`${exposition([0, 0, 0, 0, 0], [0, 0, 0, 0, 0])}\n${delay(10, 10, 0.005)}`)
+    const after = parseStageHistograms(`${exposition([0, 0, 0, 0, 0], [0, 0, 0, 0, 0])}\n${delay(60, 110, 0.295)}`)
+    const loop = stagesBetween(before, after).find((s) => s.stage === EVENT_LOOP_STAGE)!
+    expect(loop.count).toBe(100)
+    expect(loop.meanMs).toBe(2.9)
+    expect(loop.p50Ms).toBe(1)
+    expect(loop.p99Ms).toBe(9.8)
+    expect(formatStages('progress', [loop])).toBe('progress: event-loop delay p50 1 ms, p99 9.8 ms, mean 2.9 ms (100 samples)')
   })
 })
