@@ -123,10 +123,16 @@ async function prepareBaselineTables(sql: Sql): Promise<void> {
   await sql.unsafe(`ALTER TABLE baseline_user_achievements ADD FOREIGN KEY (achievement_id) REFERENCES achievements (id)`)
 }
 
-/** Flushes dirty pages before a measured phase, so a checkpoint does not land in one phase and not another. */
-export async function checkpoint(url: string): Promise<void> {
+/**
+ * Before a measured phase: vacuums (this machine's Postgres runs without autovacuum, so the dead rows of the
+ * phases before would pile up, and the later phases and rounds would run on ever more bloated tables and
+ * indexes, as no production server with autovacuum does), then flushes dirty pages, so that a checkpoint does
+ * not land in one phase and not another.
+ */
+export async function settleBeforePhase(url: string): Promise<void> {
   const sql = connect(url)
   try {
+    await sql.unsafe(`VACUUM (ANALYZE)`)
     await sql.unsafe(`CHECKPOINT`)
   } finally {
     await sql.end()

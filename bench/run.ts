@@ -13,7 +13,7 @@ import { CpuMeter, waitForQuiet } from './cpu'
 import { runPgbench, runWrk, wrkInstalled, type LoadResult } from './load'
 import { parseOptions, type BenchOptions } from './options'
 import { perfInstalled, recordPerf, summarisePerf, type PerfSummary } from './perf'
-import { checkpoint, createBenchDatabase, serverVersion, dropBenchDatabase, readDatabaseFacts, seedPostgres, type DatabaseFacts, type SeedSummary } from './postgres'
+import { createBenchDatabase, settleBeforePhase, serverVersion, dropBenchDatabase, readDatabaseFacts, seedPostgres, type DatabaseFacts, type SeedSummary } from './postgres'
 import { type Child, RssSampler, freePort, logTail, runCommand, spawnChild, waitForHttp } from './processes'
 import { formatProfile, summariseProfile, type ProfileSummary } from './profile'
 import { BenchRedis, compareBoard } from './redis'
@@ -179,7 +179,7 @@ async function measureWrk(
   const base = { url: phase.url, script, threads: options.wrkThreads, connections: options.connections }
   log(`${phase.name}: warm-up ${options.warmupSec}s`)
   await runWrk({ ...base, durationSec: options.warmupSec, env: wrkEnv(stage, `${phase.name}-warmup`, phase.env) })
-  if (!options.sqlite) await checkpoint(stage.databaseUrl)
+  if (!options.sqlite) await settleBeforePhase(stage.databaseUrl)
   const busyBeforeCores = await quiet(stage)
   log(`${phase.name}: wrk -t${options.wrkThreads} -c${options.connections} -d${options.durationSec}s`)
   // The service's own stage histograms, read around the run (outside the CPU accounting).
@@ -210,7 +210,7 @@ async function measurePgbench(stage: Stage, name: string): Promise<RunRecord> {
   }
   log(`pgbench: warm-up ${options.warmupSec}s`)
   await runPgbench({ ...base, durationSec: options.warmupSec })
-  await checkpoint(stage.databaseUrl)
+  await settleBeforePhase(stage.databaseUrl)
   const busyBeforeCores = await quiet(stage)
   log(`pgbench: -c${options.connections} -j${options.pgbenchJobs} -T${options.durationSec}`)
   const before = stage.meter.snapshot()
