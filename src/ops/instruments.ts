@@ -90,8 +90,11 @@ export function storageGuardObserver(registry: MetricsRegistry, logger: Logger):
 }
 
 const BATCH_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200]
-/** Fine below 50 ms, where the progress stages live, so that their quantiles can be read off the buckets. */
-const STAGE_BUCKETS_SECONDS = [
+/**
+ * Fine below 50 ms, where the progress stages and the event-loop delay live, so that their quantiles can be read
+ * off the buckets.
+ */
+export const FINE_LATENCY_BUCKETS_SECONDS = [
   0.0005, 0.001, 0.002, 0.003, 0.004, 0.005, 0.006, 0.008, 0.01, 0.012, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.075, 0.1,
   0.25, 0.5, 1, 2.5,
 ]
@@ -116,7 +119,7 @@ export function observeService(parts: ObservedParts, registry: MetricsRegistry):
       "the rate limit, part of commit), statement (a batch's statement, per batch), rank (leaderboard write after " +
       'the commit, per post)',
     ['stage'],
-    STAGE_BUCKETS_SECONDS,
+    FINE_LATENCY_BUCKETS_SECONDS,
   )
   progress.onBatch = (size, seconds) => {
     batchSize.observe(undefined, size)

@@ -7,14 +7,12 @@ import type { Storage } from '../storage/port'
 import type { UserDirectory } from '../users/model'
 import { EventLoopDelayMonitor } from './event-loop-delay'
 import { registerHttpMetrics, type HttpMetrics } from './http-observer'
-import { meterRankTracker, meterUserDirectory, observeService, storageGuardObserver } from './instruments'
+import { FINE_LATENCY_BUCKETS_SECONDS, meterRankTracker, meterUserDirectory, observeService, storageGuardObserver } from './instruments'
 import { Lifecycle } from './lifecycle'
 import type { Logger } from './logger'
 import { MetricsRegistry } from './metrics'
 import { DEFAULT_READINESS_TIMEOUT_MS, Readiness, type DependencyCheck } from './readiness'
 import { DEFAULT_STORAGE_GUARD_OPTIONS, guardStorage, type GuardedStorage, type StorageGuardOptions } from './storage-guard'
-
-const EVENT_LOOP_DELAY_BUCKETS_SECONDS = [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 1]
 
 /** Operations knobs (env in src/ops/tuning.ts, or set by tests). */
 export interface OpsTuning {
@@ -52,7 +50,7 @@ export class Operations {
       'achievement_event_loop_delay_seconds',
       'How late a 10 ms timer fires: time the event loop was busy or the process not scheduled, which every request waited too',
       [],
-      EVENT_LOOP_DELAY_BUCKETS_SECONDS,
+      FINE_LATENCY_BUCKETS_SECONDS,
     )
     this.eventLoopDelay = new EventLoopDelayMonitor((seconds) => delay.observe(undefined, seconds))
   }
