@@ -1,6 +1,6 @@
 import type { CpuUse } from './cpu'
 import type { LoadResult } from './load'
-import type { StageLatency } from './stages'
+import type { CallsPerPost, StageLatency } from './stages'
 
 export interface Target {
   /** Minimum ratio of req/s to the baseline's. */
@@ -25,6 +25,8 @@ export interface RunRecord {
   busyBeforeCores?: number
   /** Progress runs: where the posts' time went inside the service (bench/stages.ts). */
   stages?: StageLatency[]
+  /** Progress runs: database batches and Redis calls per post (bench/stages.ts). */
+  callsPerPost?: CallsPerPost
 }
 
 /** CPU used by processes outside the bench during a run, above which its numbers are flagged as disturbed. */

@@ -7,7 +7,16 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
-import { formatStages, scrapeStages, stagesBetween, type StageLatency } from './stages'
+import {
+  callsPerPostBetween,
+  formatCallsPerPost,
+  formatStages,
+  parseStageHistograms,
+  scrapeMetrics,
+  stagesBetween,
+  type CallsPerPost,
+  type StageLatency,
+} from './stages'
 import { POINTS, TARGETS, STAR_TOKEN_STEP } from './catalog'
 import { CpuMeter, waitForQuiet } from './cpu'
 import { runPgbench, runWrk, wrkInstalled, type LoadResult } from './load'
@@ -173,7 +182,14 @@ async function measureWrk(
   stage: Stage,
   phase: WrkPhase,
   rss: RssSampler | null,
-): Promise<{ result: LoadResult; cpu: ReturnType<typeof CpuMeter.between>; busyBeforeCores: number; rssMaxMb?: number; stages?: StageLatency[] }> {
+): Promise<{
+  result: LoadResult
+  cpu: ReturnType<typeof CpuMeter.between>
+  busyBeforeCores: number
+  rssMaxMb?: number
+  stages?: StageLatency[]
+  callsPerPost?: CallsPerPost
+}> {
   const { options } = stage
   const script = join(LUA_DIR, `${phase.script}.lua`)
   const base = { url: phase.url, script, threads: options.wrkThreads, connections: options.connections }
@@ -182,17 +198,29 @@ async function measureWrk(
   if (!options.sqlite) await settleBeforePhase(stage.databaseUrl)
   const busyBeforeCores = await quiet(stage)
   log(`${phase.name}: wrk -t${options.wrkThreads} -c${options.connections} -d${options.durationSec}s`)
-  // The service's own stage histograms, read around the run (outside the CPU accounting).
-  const stagesBefore = phase.script === 'progress' ? await scrapeStages(phase.url) : null
+  // The service's own stage histograms and call counters, read around the run (outside the CPU accounting).
+  const metricsBefore = phase.script === 'progress' ? await scrapeMetrics(phase.url) : null
   rss?.enter(phase.name)
   const before = stage.meter.snapshot()
   const result = await runWrk({ ...base, durationSec: options.durationSec, env: wrkEnv(stage, phase.name, phase.env) })
   const after = stage.meter.snapshot()
   rss?.enter(null)
-  const stages = stagesBefore ? stagesBetween(stagesBefore, await scrapeStages(phase.url)) : undefined
+  const metricsAfter = metricsBefore === null ? null : await scrapeMetrics(phase.url)
+  const stages =
+    metricsBefore === null || metricsAfter === null
+      ? undefined
+      : stagesBetween(parseStageHistograms(metricsBefore), parseStageHistograms(metricsAfter))
+  const callsPerPost = stages && metricsBefore !== null && metricsAfter !== null ? callsPerPostBetween(metricsBefore, metricsAfter, stages) : null
   const cpu = CpuMeter.between(before, after, cpus().length)
   log(`${phase.name}: ${result.perSecond} req/s, p99 ${result.latencyMs.p99} ms, errors ${totalErrors(result)}`)
-  return { result, cpu, busyBeforeCores, ...(rss ? { rssMaxMb: Math.round(rss.maxByPhase[phase.name] ?? 0) } : {}), ...(stages ? { stages } : {}) }
+  return {
+    result,
+    cpu,
+    busyBeforeCores,
+    ...(rss ? { rssMaxMb: Math.round(rss.maxByPhase[phase.name] ?? 0) } : {}),
+    ...(stages ? { stages } : {}),
+    ...(callsPerPost ? { callsPerPost } : {}),
+  }
 }
 
 async function measurePgbench(stage: Stage, name: string): Promise<RunRecord> {
@@ -424,6 +452,7 @@ async function main(): Promise<number> {
   if (staged.length > 0) {
     console.log(`\nprogress stages inside the service (its /metrics histograms, over the measured run):`)
     for (const run of staged) console.log(`  ${formatStages(run.name, run.stages!)}`)
+    for (const run of staged) if (run.callsPerPost) console.log(`  ${formatCallsPerPost(run.name, run.callsPerPost)}`)
   }
   if (rounds) console.log(`\nprogress vs pgbench over ${rounds.ratios.length} rounds: ${rounds.ratios.map((r) => `${r}×`).join(', ')}; median ${rounds.median}×`)
   if (targets.length > 0) console.log(`\ntargets:\n${formatTargets(targets)}`)

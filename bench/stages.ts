@@ -2,7 +2,9 @@
  * Where the progress time goes inside the service: its own `achievement_progress_stage_seconds` histograms
  * (src/ops/instruments.ts), read from /metrics before and after a measured run and subtracted, so that only
  * the run's posts count. With them, the service's `achievement_event_loop_delay_seconds` (src/ops/operations.ts),
- * as the stage `event-loop`: how late its 10 ms timer fired, the time every post on the loop waited too.
+ * as the stage `event-loop`: how late its 10 ms timer fired, the time every post on the loop waited too. And from
+ * its call counters, how many calls to Postgres and Redis a post cost: what group commit and the coalesced Redis
+ * scripts save.
  */
 
 const METRIC = 'achievement_progress_stage_seconds'
@@ -85,10 +87,48 @@ export function stagesBetween(before: Map<string, StageHistogram>, after: Map<st
   })
 }
 
-export async function scrapeStages(serviceUrl: string): Promise<Map<string, StageHistogram>> {
+/** The service's /metrics text. */
+export async function scrapeMetrics(serviceUrl: string): Promise<string> {
   const response = await fetch(`${serviceUrl}/metrics`, { signal: AbortSignal.timeout(5_000) })
   if (!response.ok) throw new Error(`GET /metrics answered ${response.status}`)
-  return parseStageHistograms(await response.text())
+  return response.text()
+}
+
+/** Calls per committed post over a run: database batches (statements), and Redis script calls of each kind. */
+export interface CallsPerPost {
+  posts: number
+  databaseBatches: number
+  redisRateLimit: number
+  redisBoard: number
+}
+
+const RATE_LIMIT_CALLS = 'achievement_rate_limit_redis_calls_total'
+const BOARD_CALLS = 'achievement_leaderboard_write_batches_total'
+
+/** The value of an unlabelled sample, or 0 when the service does not have it (e.g. no Redis). */
+function sampleOf(text: string, name: string): number {
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`${name} `))
+  return line === undefined ? 0 : Number(line.slice(name.length + 1))
+}
+
+/** Calls per post between two scrapes; null when no post committed between them. */
+export function callsPerPostBetween(before: string, after: string, stages: StageLatency[]): CallsPerPost | null {
+  const posts = stages.find((s) => s.stage === 'commit')?.count ?? 0
+  if (posts <= 0) return null
+  const perPost = (calls: number) => Math.round((calls / posts) * 1_000) / 1_000
+  return {
+    posts,
+    databaseBatches: perPost(stages.find((s) => s.stage === 'statement')?.count ?? 0),
+    redisRateLimit: perPost(sampleOf(after, RATE_LIMIT_CALLS) - sampleOf(before, RATE_LIMIT_CALLS)),
+    redisBoard: perPost(sampleOf(after, BOARD_CALLS) - sampleOf(before, BOARD_CALLS)),
+  }
+}
+
+export function formatCallsPerPost(runName: string, calls: CallsPerPost): string {
+  return (
+    `${runName}: calls per post: ${calls.databaseBatches} database batches, ${calls.redisRateLimit} Redis rate-limit calls, ` +
+    `${calls.redisBoard} Redis leaderboard calls (${calls.posts} posts)`
+  )
 }
 
 export function formatStages(runName: string, stages: StageLatency[]): string {

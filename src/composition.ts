@@ -115,7 +115,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     overview,
     leaderboard: leaderboard.service,
     leaderboardRebuild: leaderboard,
-    ops: ops.watch({ storage, progress, catalogCache, leaderboard, notifications }),
+    ops: ops.watch({ storage, progress, catalogCache, leaderboard, notifications, rateLimiter: rateLimits.limiter }),
   }
   const app = createApp(deps)
 

@@ -3,6 +3,8 @@ import type { Leaderboard } from '../leaderboard/build'
 import type { RankTracker } from '../leaderboard/model'
 import type { UnlockNotifications } from '../notifications/service'
 import type { ProgressService } from '../progress/service'
+import type { RateLimiter } from '../ratelimit/model'
+import { RedisRateLimiter } from '../ratelimit/redis'
 import type { OutboxStore } from '../storage/port'
 import type { UserDirectory, UserProfile } from '../users/model'
 import type { Lifecycle } from './lifecycle'
@@ -106,11 +108,12 @@ export interface ObservedParts {
   catalogCache: CatalogCache
   leaderboard: Leaderboard
   notifications: UnlockNotifications
+  rateLimiter: RateLimiter
 }
 
 /** Scrape-time samples and event hooks of the service's parts. */
 export function observeService(parts: ObservedParts, registry: MetricsRegistry): void {
-  const { lifecycle, storage, progress, catalogCache, leaderboard, notifications } = parts
+  const { lifecycle, storage, progress, catalogCache, leaderboard, notifications, rateLimiter } = parts
 
   const batchSize = registry.histogram('achievement_progress_batch_size', 'Progress commands committed per transaction (group commit)', [], BATCH_BUCKETS)
   const stageSeconds = registry.histogram(
@@ -192,6 +195,24 @@ export function observeService(parts: ObservedParts, registry: MetricsRegistry):
     })
   } else {
     fromDatabase.set(undefined, 1)
+  }
+
+  if (rateLimiter instanceof RedisRateLimiter) {
+    const calls = registry.counter('achievement_rate_limit_redis_calls_total', 'Script calls the shared rate limiter sent to Redis (one per batch of checks)')
+    const checks = registry.counter('achievement_rate_limit_redis_checks_total', 'Rate-limit checks those calls carried')
+    const failOpen = registry.counter(
+      'achievement_rate_limit_fail_open_checks_total',
+      "Rate-limit checks answered by this instance's own buckets because Redis failed, was too slow, or had just failed",
+    )
+    registry.addCollector({
+      name: 'rate_limit',
+      collect() {
+        const stats = rateLimiter.stats
+        calls.setTotal(undefined, stats.scriptCalls)
+        checks.setTotal(undefined, stats.checks)
+        failOpen.setTotal(undefined, stats.fallbackChecks)
+      },
+    })
   }
 
   const circuit = storage.circuit

@@ -3,6 +3,7 @@ import type { Leaderboard } from '../leaderboard/build'
 import type { RankTracker } from '../leaderboard/model'
 import type { UnlockNotifications } from '../notifications/service'
 import type { ProgressService } from '../progress/service'
+import type { RateLimiter } from '../ratelimit/model'
 import type { Storage } from '../storage/port'
 import type { UserDirectory } from '../users/model'
 import { EventLoopDelayMonitor } from './event-loop-delay'
@@ -85,6 +86,7 @@ export class Operations {
     catalogCache: CatalogCache
     leaderboard: Leaderboard
     notifications: UnlockNotifications
+    rateLimiter: RateLimiter
   }): OpsDeps {
     const { storage, leaderboard } = parts
     this.checks.push({ name: 'database', check: () => storage.ping() })

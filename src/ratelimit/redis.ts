@@ -33,6 +33,11 @@ export interface RedisRateLimiterStats {
   checks: number
   /** Batches answered by the fallback because Redis failed or was too slow. */
   failedBatches: number
+  /**
+   * Checks answered by the fallback (fail open): those of the failed batches, and those made during the cooldown
+   * after a failure, which skip Redis.
+   */
+  fallbackChecks: number
 }
 
 interface PendingCheck extends BatchCheck {
@@ -64,7 +69,7 @@ export class RedisRateLimiter implements RateLimiter {
   /** The rules as the script numbers them: the player's (when on) first, then the caller's (when on). */
   private readonly scriptRules: BucketRule[] = []
   private readonly batcher: MicroBatcher<PendingCheck>
-  private readonly counters: RedisRateLimiterStats = { scriptCalls: 0, checks: 0, failedBatches: 0 }
+  private readonly counters: RedisRateLimiterStats = { scriptCalls: 0, checks: 0, failedBatches: 0, fallbackChecks: 0 }
   private skipRedisUntilMs = 0
 
   constructor(options: RedisRateLimiterOptions) {
@@ -104,7 +109,10 @@ export class RedisRateLimiter implements RateLimiter {
       shape += this.playerRule ? '2' : '1'
     }
     if (keys.length === 0) return Promise.resolve(ALLOWED)
-    if (Date.now() < this.skipRedisUntilMs) return this.fallback.take(playerId, callerKey)
+    if (Date.now() < this.skipRedisUntilMs) {
+      this.counters.fallbackChecks++
+      return this.fallback.take(playerId, callerKey)
+    }
     return new Promise((resolve) => this.batcher.add({ keys, shape, playerId, callerKey, limitedBy, resolve }))
   }
 
@@ -133,6 +141,7 @@ export class RedisRateLimiter implements RateLimiter {
 
   /** In arrival order, so the fallback sees the checks as they came. */
   private answerFromFallback(checks: PendingCheck[]): void {
+    this.counters.fallbackChecks += checks.length
     for (const check of checks) check.resolve(this.fallback.take(check.playerId, check.callerKey))
   }
 

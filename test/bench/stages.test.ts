@@ -1,5 +1,14 @@
 import { describe, expect, test } from 'bun:test'
-import { EVENT_LOOP_STAGE, formatStages, parseStageHistograms, quantileOf, stagesBetween } from '../../bench/stages'
+import {
+  callsPerPostBetween,
+  EVENT_LOOP_STAGE,
+  formatCallsPerPost,
+  formatStages,
+  parseStageHistograms,
+  quantileOf,
+  stagesBetween,
+  type StageLatency,
+} from '../../bench/stages'
 
 const exposition = (commit: number[], rank: number[]) =>
   [
@@ -62,5 +71,26 @@ describe('bench: progress stages from the service histograms', () => {
     expect(loop.p50Ms).toBe(1)
     expect(loop.p99Ms).toBe(9.8)
     expect(formatStages('progress', [loop])).toBe('progress: event-loop delay p50 1 ms, p99 9.8 ms, mean 2.9 ms (100 samples)')
+  })
+
+  test("calls per post: the run's database batches and Redis calls of each kind over its committed posts", () => {
+    const counters = (rateLimit: number, board: number) =>
+      [
+        '# TYPE achievement_rate_limit_redis_calls_total counter',
+        `achievement_rate_limit_redis_calls_total ${rateLimit}`,
+        `achievement_rate_limit_redis_checks_total ${rateLimit * 10}`,
+        '# TYPE achievement_leaderboard_write_batches_total counter',
+        `achievement_leaderboard_write_batches_total ${board}`,
+      ].join('\n')
+    const stage = (name: string, count: number): StageLatency => ({ stage: name, count, meanMs: 1, p50Ms: 1, p99Ms: 1 })
+    const stages = [stage('commit', 2_000), stage('statement', 100), stage('rank', 2_000)]
+    const calls = callsPerPostBetween(counters(50, 20), counters(200, 120), stages)!
+    expect(calls).toEqual({ posts: 2_000, databaseBatches: 0.05, redisRateLimit: 0.075, redisBoard: 0.05 })
+    expect(formatCallsPerPost('progress', calls)).toBe(
+      'progress: calls per post: 0.05 database batches, 0.075 Redis rate-limit calls, 0.05 Redis leaderboard calls (2000 posts)',
+    )
+    // Without Redis the counters are absent: no calls. Without committed posts there is nothing to divide.
+    expect(callsPerPostBetween('', '', stages)).toEqual({ posts: 2_000, databaseBatches: 0.05, redisRateLimit: 0, redisBoard: 0 })
+    expect(callsPerPostBetween(counters(1, 1), counters(2, 2), [stage('commit', 0)])).toBeNull()
   })
 })

@@ -1,9 +1,25 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import Redis from 'ioredis'
 import { DIALECTS, startTestService, type TestService } from '../support/service'
-import { metricLines } from './support'
+import { metricLines, refusingPort } from './support'
 import { SHARED_REDIS_URL } from '../support/redis'
 import { waitFor } from '../support/wait'
+
+/** The value of a metric's first sample (its only one, for an unlabelled metric), or undefined without it. */
+async function sampleOf(svc: TestService, name: string): Promise<number | undefined> {
+  const lines = metricLines((await svc.call('GET', '!/metrics')).body as string)
+  const line = lines.find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
+  return line === undefined ? undefined : Number(line.split(' ').at(-1))
+}
+
+/** Deletes the shared Redis keys a test made (never FLUSH: the server is shared). */
+async function deleteRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis(SHARED_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 })
+  await redis.connect()
+  const keys = await redis.keys(`${prefix}*`)
+  if (keys.length > 0) await redis.del(...keys)
+  redis.disconnect()
+}
 
 
 describe.skipIf(!DIALECTS.includes('postgres'))('service metrics with every dependency configured (postgres)', () => {
@@ -13,11 +29,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('service metrics with every depe
   let notifications: ReturnType<typeof Bun.serve>
   let userLookups = 0
 
-  const sample = async (name: string): Promise<number | undefined> => {
-    const lines = metricLines((await svc.call('GET', '!/metrics')).body as string)
-    const line = lines.find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
-    return line === undefined ? undefined : Number(line.split(' ').at(-1))
-  }
+  const sample = (name: string) => sampleOf(svc, name)
 
   beforeAll(async () => {
     users = Bun.serve({
@@ -46,11 +58,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('service metrics with every depe
     await svc.close()
     await users.stop(true)
     await notifications.stop(true)
-    const redis = new Redis(SHARED_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 })
-    await redis.connect()
-    const keys = await redis.keys(`${boardKey}*`)
-    if (keys.length > 0) await redis.del(...keys)
-    redis.disconnect()
+    await deleteRedisKeys(boardKey)
   })
 
   test('user-service cache hit ratio: a second page of the same names is answered from the cache', async () => {
@@ -72,5 +80,52 @@ describe.skipIf(!DIALECTS.includes('postgres'))('service metrics with every depe
     expect(await sample('achievement_outbox_pending')).toBe(0)
     expect(await sample('achievement_storage_circuit_open')).toBe(0)
     expect(await sample('achievement_storage_circuit_trips_total')).toBe(0)
+  })
+})
+
+describe('rate-limit metrics of the shared (Redis) limiter', () => {
+  const dialect = DIALECTS[0]!
+  const postFor = (svc: TestService, players: string[]) =>
+    Promise.all(players.map((player) => svc.call('POST', `/users/${player}/progress`, { score_bonus: 5 })))
+
+  test('with Redis up: every check goes to Redis, several to one script call, none answered locally', async () => {
+    const prefix = `test:ops:ratelimit:${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`
+    const svc = await startTestService(dialect, {
+      env: { ACHIEVEMENT_REDIS_URL: SHARED_REDIS_URL, LEADERBOARD_KEY: `${prefix}:board`, ACHIEVEMENT_RATE_LIMIT_KEY_PREFIX: prefix },
+    })
+    try {
+      const answers = await postFor(svc, ['r1', 'r2', 'r3', 'r4', 'r5', 'r6'])
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200, 200])
+      expect(await sampleOf(svc, 'achievement_rate_limit_redis_checks_total')).toBe(6)
+      const calls = (await sampleOf(svc, 'achievement_rate_limit_redis_calls_total'))!
+      expect(calls).toBeGreaterThanOrEqual(1)
+      expect(calls).toBeLessThan(6) // posts made in one event-loop turn share a call
+      expect(await sampleOf(svc, 'achievement_rate_limit_fail_open_checks_total')).toBe(0)
+    } finally {
+      await svc.close()
+      await deleteRedisKeys(prefix)
+    }
+  })
+
+  test('with Redis unreachable: the posts are still answered, and each check is counted as answered locally', async () => {
+    const svc = await startTestService(dialect, { env: { ACHIEVEMENT_REDIS_URL: `redis://127.0.0.1:${await refusingPort()}` } })
+    try {
+      const answers = await postFor(svc, ['u1', 'u2', 'u3'])
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200])
+      expect(await sampleOf(svc, 'achievement_rate_limit_fail_open_checks_total')).toBe(3)
+      expect(await sampleOf(svc, 'achievement_rate_limit_redis_checks_total')).toBeLessThanOrEqual(3)
+    } finally {
+      await svc.close()
+    }
+  })
+
+  test('without Redis the per-instance limiter has no Redis series', async () => {
+    const svc = await startTestService(dialect)
+    try {
+      expect(await sampleOf(svc, 'achievement_rate_limit_redis_calls_total')).toBeUndefined()
+      expect(await sampleOf(svc, 'achievement_rate_limit_fail_open_checks_total')).toBeUndefined()
+    } finally {
+      await svc.close()
+    }
   })
 })

@@ -37,7 +37,7 @@ describe('batched Redis checks', () => {
       await redis.config('RESETSTAT')
       const decisions = await Promise.all(Array.from({ length: 200 }, (_, i) => limiter.take(`player-${i}`, null)))
       expect(decisions.every((decision) => decision.allowed)).toBe(true)
-      expect(limiter.stats).toEqual({ scriptCalls: 1, checks: 200, failedBatches: 0 })
+      expect(limiter.stats).toEqual({ scriptCalls: 1, checks: 200, failedBatches: 0, fallbackChecks: 0 })
       const commandStats = await redis.info('commandstats')
       const scriptCalls = [...commandStats.matchAll(/cmdstat_(?:evalsha|eval):calls=(\d+)/g)].map((match) => Number(match[1]))
       // One EVALSHA, plus one EVAL when the script was not loaded yet (NOSCRIPT).
@@ -141,10 +141,10 @@ describe('batched checks fail open per batch', () => {
       const limiter = new RedisRateLimiter({ redis: hanging.redis, rules: RULES, keyPrefix: prefix, timeoutMs: 50, fallback })
       const decisions = await Promise.all(Array.from({ length: 5 }, () => limiter.take('p', null)))
       expect(allowedFlags(decisions)).toEqual([true, true, true, false, false])
-      expect(limiter.stats).toEqual({ scriptCalls: 1, checks: 5, failedBatches: 1 })
-      // During the cooldown later checks skip Redis.
+      expect(limiter.stats).toEqual({ scriptCalls: 1, checks: 5, failedBatches: 1, fallbackChecks: 5 })
+      // During the cooldown later checks skip Redis, and are counted as answered by the fallback too.
       expect((await limiter.take('q', null)).allowed).toBe(true)
-      expect(limiter.stats.scriptCalls).toBe(1)
+      expect(limiter.stats).toEqual({ scriptCalls: 1, checks: 5, failedBatches: 1, fallbackChecks: 6 })
     } finally {
       hanging.close()
     }
