@@ -1,3 +1,5 @@
+import { TurnCounter } from '../ops/turn-counter'
+
 export type Outcome<R> = { ok: true; result: R } | { ok: false; error: unknown }
 
 export interface GroupCommitOptions {
@@ -34,6 +36,7 @@ export class GroupCommitter<C, R> {
   private inFlight = 0
   private scheduled = false
   private idleWaiters: (() => void)[] = []
+  private readonly turns = new TurnCounter()
   /** Each batch once it has committed (or failed): its size and how long its run took, for metrics. */
   onBatch: ((size: number, seconds: number) => void) | null = null
 
@@ -53,10 +56,11 @@ export class GroupCommitter<C, R> {
       const item: Pending<C, R> = { command, key: this.keyOf(command), admitted: admission === undefined, resolve, reject }
       this.queue.push(item)
       if (admission === undefined) return this.schedule()
+      const queuedInTurn = this.turns.current()
       admission.then(
         () => {
           item.admitted = true
-          this.schedule()
+          this.schedule(queuedInTurn)
         },
         (error: unknown) => {
           this.queue = this.queue.filter((queued) => queued !== item)
@@ -78,11 +82,19 @@ export class GroupCommitter<C, R> {
     return new Promise((resolve) => this.idleWaiters.push(resolve))
   }
 
-  private schedule(): void {
+  /**
+   * Flushes at the end of this turn, so that the requests that arrive in it join the batch. But when an answer
+   * from outside schedules it (`since`, the turn its wait began in, is an earlier one: an admission answered by
+   * Redis, a batch answered by the database), at once: the commands it lets go are already queued, and this
+   * turn's new requests could not join them anyway (they wait for their own admission), so waiting for the end
+   * of the turn would only delay them. An admission settled in the turn it began in (a local limiter) still waits
+   * for the turn's other requests.
+   */
+  private schedule(since?: number): void {
     if (this.scheduled || this.inFlight >= this.options.maxInFlight || this.queue.length === 0) return
     this.scheduled = true
-    // Let the requests that arrive in this turn of the event loop join the batch.
-    setImmediate(() => this.flush())
+    if (since !== undefined && since !== this.turns.current()) queueMicrotask(() => this.flush())
+    else setImmediate(() => this.flush())
   }
 
   private flush(): void {
@@ -122,6 +134,7 @@ export class GroupCommitter<C, R> {
     this.inFlight += 1
     for (const item of batch) this.busyKeys.set(item.key, (this.busyKeys.get(item.key) ?? 0) + 1)
     const startedAt = performance.now()
+    const startedInTurn = this.turns.current()
     this.run(batch.map((item) => item.command))
       .then(
         (outcomes) =>
@@ -140,7 +153,7 @@ export class GroupCommitter<C, R> {
           if (left === 0) this.busyKeys.delete(item.key)
           else this.busyKeys.set(item.key, left)
         }
-        if (this.queue.length > 0) this.schedule()
+        if (this.queue.length > 0) this.schedule(startedInTurn)
         else this.settleIfIdle()
       })
   }

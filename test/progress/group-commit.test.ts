@@ -133,6 +133,67 @@ describe('GroupCommitter', () => {
     finish.shift()!()
     expect(await Promise.all(all)).toEqual([1, 2, 3, 4, 5])
   })
+
+  describe('when a batch starts', () => {
+    /** A committer whose batches wait for `finish`; `events` records each batch's start among other marks. */
+    const recordingCommitter = (options: { maxInFlight: number }) => {
+      const events: string[] = []
+      const finish: (() => void)[] = []
+      const committer = new GroupCommitter<string, string>(
+        async (batch) => {
+          events.push(`batch ${batch.join(',')}`)
+          await new Promise<void>((resolve) => finish.push(resolve))
+          return batch.map((c): Outcome<string> => ({ ok: true, result: c }))
+        },
+        (c) => c,
+        { maxBatch: 50, ...options },
+      )
+      return { committer, events, finish }
+    }
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve))
+
+    test('an admission answered in a later turn (by Redis) starts its batch at once, not at the end of that turn', async () => {
+      const { committer, events, finish } = recordingCommitter({ maxInFlight: 1 })
+      let admit!: () => void
+      const posted = committer.submit('a', new Promise<void>((resolve) => (admit = resolve)))
+      await nextTurn()
+      admit()
+      setImmediate(() => events.push('end of turn'))
+      await nextTurn()
+      expect(events).toEqual(['batch a', 'end of turn'])
+      finish.shift()!()
+      expect(await posted).toBe('a')
+    })
+
+    test('a batch answered in a later turn (by the database) lets the waiting batch start at once', async () => {
+      const { committer, events, finish } = recordingCommitter({ maxInFlight: 1 })
+      const posted = [committer.submit('a')]
+      await nextTurn()
+      posted.push(committer.submit('b'))
+      await nextTurn()
+      expect(events).toEqual(['batch a'])
+      finish.shift()!()
+      setImmediate(() => events.push('end of turn'))
+      await nextTurn()
+      expect(events).toEqual(['batch a', 'batch b', 'end of turn'])
+      finish.shift()!()
+      expect(await Promise.all(posted)).toEqual(['a', 'b'])
+    })
+
+    test("admissions settled in the turn they began in (a local limiter) wait for the turn's other requests", async () => {
+      const { committer, events, finish } = recordingCommitter({ maxInFlight: 1 })
+      const posted: Promise<string>[] = []
+      // Three requests handled in one turn, each in its own callback (microtasks run between them).
+      await new Promise<void>((resolve) => {
+        for (const c of ['a', 'b', 'c']) setImmediate(() => posted.push(committer.submit(c, Promise.resolve())))
+        setImmediate(resolve)
+      })
+      await nextTurn()
+      expect(events).toEqual(['batch a,b,c'])
+      finish.shift()!()
+      expect(await Promise.all(posted)).toEqual(['a', 'b', 'c'])
+    })
+  })
 })
 
 for (const dialect of DIALECTS) {
