@@ -7,16 +7,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
-import {
-  callsPerPostBetween,
-  formatCallsPerPost,
-  formatStages,
-  parseStageHistograms,
-  scrapeMetrics,
-  stagesBetween,
-  type CallsPerPost,
-  type StageLatency,
-} from './stages'
+import { formatCallsPerPost, formatStages, progressMetricsBetween, scrapeMetrics, type CallsPerPost, type StageLatency } from './stages'
 import { POINTS, TARGETS, STAR_TOKEN_STEP } from './catalog'
 import { CpuMeter, waitForQuiet } from './cpu'
 import { runPgbench, runWrk, wrkInstalled, type LoadResult } from './load'
@@ -205,12 +196,7 @@ async function measureWrk(
   const result = await runWrk({ ...base, durationSec: options.durationSec, env: wrkEnv(stage, phase.name, phase.env) })
   const after = stage.meter.snapshot()
   rss?.enter(null)
-  const metricsAfter = metricsBefore === null ? null : await scrapeMetrics(phase.url)
-  const stages =
-    metricsBefore === null || metricsAfter === null
-      ? undefined
-      : stagesBetween(parseStageHistograms(metricsBefore), parseStageHistograms(metricsAfter))
-  const callsPerPost = stages && metricsBefore !== null && metricsAfter !== null ? callsPerPostBetween(metricsBefore, metricsAfter, stages) : null
+  const progress = metricsBefore === null ? null : progressMetricsBetween(metricsBefore, await scrapeMetrics(phase.url))
   const cpu = CpuMeter.between(before, after, cpus().length)
   log(`${phase.name}: ${result.perSecond} req/s, p99 ${result.latencyMs.p99} ms, errors ${totalErrors(result)}`)
   return {
@@ -218,8 +204,8 @@ async function measureWrk(
     cpu,
     busyBeforeCores,
     ...(rss ? { rssMaxMb: Math.round(rss.maxByPhase[phase.name] ?? 0) } : {}),
-    ...(stages ? { stages } : {}),
-    ...(callsPerPost ? { callsPerPost } : {}),
+    ...(progress ? { stages: progress.stages } : {}),
+    ...(progress?.callsPerPost ? { callsPerPost: progress.callsPerPost } : {}),
   }
 }
 

@@ -124,6 +124,12 @@ export function callsPerPostBetween(before: string, after: string, stages: Stage
   }
 }
 
+/** A progress run's stages and calls per post, from the service's /metrics text before and after the run. */
+export function progressMetricsBetween(before: string, after: string): { stages: StageLatency[]; callsPerPost: CallsPerPost | null } {
+  const stages = stagesBetween(parseStageHistograms(before), parseStageHistograms(after))
+  return { stages, callsPerPost: callsPerPostBetween(before, after, stages) }
+}
+
 export function formatCallsPerPost(runName: string, calls: CallsPerPost): string {
   return (
     `${runName}: calls per post: ${calls.databaseBatches} database batches, ${calls.redisRateLimit} Redis rate-limit calls, ` +
