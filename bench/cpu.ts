@@ -66,34 +66,131 @@ function machineTicks(): { busy: number; total: number; contextSwitches: number 
   return { busy, total: busy + idle! + iowait!, contextSwitches }
 }
 
+/**
+ * A process's time on a CPU and time spent runnable but waiting in a run queue for one, in ns, summed over its
+ * threads (/proc/<pid>/task/<tid>/schedstat: on-CPU time, run-queue wait, time slices). Null once it has exited.
+ */
+export function readSchedstat(pid: number): { runNs: number; waitNs: number } | null {
+  try {
+    let runNs = 0
+    let waitNs = 0
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(' ').map(Number)
+      runNs += run ?? 0
+      waitNs += wait ?? 0
+    }
+    return { runNs, waitNs }
+  } catch {
+    return null
+  }
+}
+
+/** Per process (by pid) of the bench's groups: its group and its schedstat times. */
+export type SchedSnapshot = Map<number, { group: string; runNs: number; waitNs: number }>
+
+/**
+ * How much each group waited for a CPU over a window: `waitShare`, the share of the time its threads were
+ * runnable that they spent waiting in a run queue (0 on an idle machine), `waitingThreads`, how many of its
+ * threads were waiting on average, and `runningCores`, how many were on a CPU. Only processes alive at both ends count (wrk, pgbench and pgbench's backends
+ * exit when their run ends, so the window lies inside the run).
+ */
+export interface RunQueueUse {
+  seconds: number
+  groups: Record<string, { waitShare: number; waitingThreads: number; runningCores: number }>
+}
+
+export function runQueueBetween(before: SchedSnapshot, after: SchedSnapshot, seconds: number): RunQueueUse {
+  const sums = new Map<string, { runNs: number; waitNs: number }>()
+  for (const [pid, end] of after) {
+    const start = before.get(pid)
+    if (!start || start.group !== end.group) continue
+    const sum = sums.get(end.group) ?? { runNs: 0, waitNs: 0 }
+    sum.runNs += Math.max(0, end.runNs - start.runNs)
+    sum.waitNs += Math.max(0, end.waitNs - start.waitNs)
+    sums.set(end.group, sum)
+  }
+  const groups: RunQueueUse['groups'] = {}
+  for (const [group, { runNs, waitNs }] of sums) {
+    if (runNs + waitNs === 0) continue
+    groups[group] = {
+      waitShare: Math.round((waitNs / (runNs + waitNs)) * 1000) / 1000,
+      waitingThreads: seconds > 0 ? Math.round((waitNs / 1e9 / seconds) * 100) / 100 : 0,
+      runningCores: seconds > 0 ? Math.round((runNs / 1e9 / seconds) * 100) / 100 : 0,
+    }
+  }
+  return { seconds: Math.round(seconds * 10) / 10, groups }
+}
+
 export class CpuMeter {
   /** @param roles pids of our own children by group name (service, stub users, bare server). */
   constructor(private readonly roles: Map<number, string>) {}
 
-  snapshot(): Snapshot {
+  /** Every process of /proc, by pid. */
+  private processes(): Map<number, ProcStat> {
     const stats = new Map<number, ProcStat>()
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue
       const stat = readStat(Number(entry))
       if (stat) stats.set(stat.pid, stat)
     }
+    return stats
+  }
+
+  /** The group a process's own CPU time counts for, or null for the rest of the machine. */
+  private groupOf(stat: ProcStat): string | null {
+    const role = this.roles.get(stat.pid)
+    if (role) return role
+    if (stat.pid === process.pid) return 'runner'
+    if (stat.comm === 'postgres') return 'postgres'
+    if (stat.comm === 'redis-server') return 'redis'
+    if (stat.comm === 'wrk' || stat.comm === 'pgbench') return 'load'
+    if (stat.comm === 'perf') return 'perf'
+    return null
+  }
+
+  snapshot(): Snapshot {
+    const stats = this.processes()
     const groups = new Map<string, number>()
     const add = (group: string, ticks: number) => groups.set(group, (groups.get(group) ?? 0) + ticks)
     for (const stat of stats.values()) {
-      const role = this.roles.get(stat.pid)
-      if (role) add(role, stat.own)
-      else if (stat.pid === process.pid) {
-        add('runner', stat.own)
-        add('load', stat.reaped)
-      } else if (stat.comm === 'postgres') {
-        add('postgres', stat.own)
-        if (stats.get(stat.ppid)?.comm !== 'postgres') add('postgres', stat.reaped)
-      } else if (stat.comm === 'redis-server') add('redis', stat.own)
-      else if (stat.comm === 'wrk' || stat.comm === 'pgbench') add('load', stat.own)
-      else if (stat.comm === 'perf') add('perf', stat.own)
+      const group = this.groupOf(stat)
+      if (group) add(group, stat.own)
+      // What exited children used: the load generators are ours; backends are reaped by the postmaster.
+      if (stat.pid === process.pid && !this.roles.has(stat.pid)) add('load', stat.reaped)
+      else if (group === 'postgres' && stats.get(stat.ppid)?.comm !== 'postgres') add('postgres', stat.reaped)
     }
     const machine = machineTicks()
     return { at: performance.now(), busyTicks: machine.busy, totalTicks: machine.total, contextSwitches: machine.contextSwitches, groups }
+  }
+
+  /** Run-queue times of every process of the groups (see runQueueBetween). */
+  schedSnapshot(): SchedSnapshot {
+    const snapshot: SchedSnapshot = new Map()
+    for (const stat of this.processes().values()) {
+      const group = this.groupOf(stat)
+      const times = group ? readSchedstat(stat.pid) : null
+      if (group && times) snapshot.set(stat.pid, { group, ...times })
+    }
+    return snapshot
+  }
+
+  /**
+   * Run-queue waits over the middle of a run that takes `durationSec` from now (its first and last sixth left
+   * out, where processes start and stop): call `result()` once the run has ended; null if it ended early.
+   */
+  runQueueWindow(durationSec: number): { result: () => RunQueueUse | null } {
+    let start: { at: number; snapshot: SchedSnapshot } | null = null
+    let end: { at: number; snapshot: SchedSnapshot } | null = null
+    const first = setTimeout(() => (start = { at: performance.now(), snapshot: this.schedSnapshot() }), (durationSec * 1000) / 6)
+    const last = setTimeout(() => (end = { at: performance.now(), snapshot: this.schedSnapshot() }), (durationSec * 5000) / 6)
+    return {
+      result: () => {
+        clearTimeout(first)
+        clearTimeout(last)
+        const [a, b] = [start as typeof start, end as typeof end]
+        return a && b ? runQueueBetween(a.snapshot, b.snapshot, (b.at - a.at) / 1000) : null
+      },
+    }
   }
 
   static between(before: Snapshot, after: Snapshot, cores: number): CpuUse {

@@ -1,4 +1,4 @@
-import type { CpuUse } from './cpu'
+import type { CpuUse, RunQueueUse } from './cpu'
 import type { LoadResult } from './load'
 import type { CallsPerPost, StageLatency } from './stages'
 
@@ -18,6 +18,8 @@ export interface RunRecord {
   target?: Target
   result: LoadResult
   cpu: CpuUse
+  /** How long each part's threads waited for a CPU, over the middle of the run (bench/cpu.ts). */
+  runQueue?: RunQueueUse
   /** Highest service VmRSS seen during the run (MB). */
   rssMaxMb?: number
   note?: string
@@ -139,6 +141,34 @@ export function formatCpu(runs: RunRecord[], cores: number): string {
     `${run.cpu.busyCores.toFixed(2)}/${cores}`,
     perRequest(run.cpu.busyCores, run, 1e6, 0),
     perRequest(run.cpu.contextSwitchesPerSecond, run, 1, 1),
+  ])
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)))
+  const line = (cells: string[]) => cells.map((cell, column) => pad(cell, widths[column]!, column > 0)).join('  ')
+  return [line(header), ...rows.map(line)].join('\n')
+}
+
+/** Below this many cores of work in a run, a part's run-queue share says nothing (a few wakeups of an idle part). */
+const RUN_QUEUE_MIN_CORES = 0.02
+
+/**
+ * Per run and part, the share of its threads' runnable time spent waiting in a run queue for a CPU: on a
+ * machine where everything shares two cores, the latency that no code path shows. Blank for a part that was
+ * (nearly) idle in that run.
+ */
+export function formatRunQueue(runs: RunRecord[]): string {
+  const groups = ['service', 'postgres', 'redis', 'stub', 'bare', 'load']
+  const busy = (run: RunRecord, group: string) => {
+    const use = run.runQueue?.groups[group]
+    return use !== undefined && use.runningCores >= RUN_QUEUE_MIN_CORES ? use : undefined
+  }
+  const present = groups.filter((group) => runs.some((run) => busy(run, group)))
+  const header = ['waiting for a CPU', ...present]
+  const rows = runs.map((run) => [
+    run.name,
+    ...present.map((group) => {
+      const use = busy(run, group)
+      return use === undefined ? '' : `${Math.round(use.waitShare * 100)} %`
+    }),
   ])
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)))
   const line = (cells: string[]) => cells.map((cell, column) => pad(cell, widths[column]!, column > 0)).join('  ')

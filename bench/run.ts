@@ -9,7 +9,7 @@ import { cpus, tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 import { formatCallsPerPost, formatStages, progressMetricsBetween, scrapeMetrics, type CallsPerPost, type StageLatency } from './stages'
 import { POINTS, TARGETS, STAR_TOKEN_STEP } from './catalog'
-import { CpuMeter, waitForQuiet } from './cpu'
+import { CpuMeter, waitForQuiet, type RunQueueUse } from './cpu'
 import { runPgbench, runWrk, wrkInstalled, type LoadResult } from './load'
 import { parseOptions, type BenchOptions } from './options'
 import { perfInstalled, recordPerf, summarisePerf, type PerfSummary } from './perf'
@@ -17,7 +17,7 @@ import { createBenchDatabase, settleBeforePhase, serverVersion, dropBenchDatabas
 import { type Child, RssSampler, freePort, logTail, runCommand, spawnChild, waitForHttp } from './processes'
 import { formatProfile, summariseProfile, type ProfileSummary } from './profile'
 import { BenchRedis, compareBoard } from './redis'
-import { type Check, type RunRecord, evaluateTargets, formatChecks, formatCpu, formatTable, formatTargets, roundRatios, totalErrors } from './report'
+import { type Check, type RunRecord, evaluateTargets, formatChecks, formatCpu, formatRunQueue, formatTable, formatTargets, roundRatios, totalErrors } from './report'
 import { readSqliteFacts, seedSqlite } from './sqlite'
 import { PRODUCTION_RUNTIME_ENV } from '../src/ops/runtime-env'
 
@@ -176,6 +176,7 @@ async function measureWrk(
 ): Promise<{
   result: LoadResult
   cpu: ReturnType<typeof CpuMeter.between>
+  runQueue?: RunQueueUse
   busyBeforeCores: number
   rssMaxMb?: number
   stages?: StageLatency[]
@@ -193,8 +194,10 @@ async function measureWrk(
   const metricsBefore = phase.script === 'progress' ? await scrapeMetrics(phase.url) : null
   rss?.enter(phase.name)
   const before = stage.meter.snapshot()
+  const runQueueWindow = stage.meter.runQueueWindow(options.durationSec)
   const result = await runWrk({ ...base, durationSec: options.durationSec, env: wrkEnv(stage, phase.name, phase.env) })
   const after = stage.meter.snapshot()
+  const runQueue = runQueueWindow.result()
   rss?.enter(null)
   const progress = metricsBefore === null ? null : progressMetricsBetween(metricsBefore, await scrapeMetrics(phase.url))
   const cpu = CpuMeter.between(before, after, cpus().length)
@@ -202,6 +205,7 @@ async function measureWrk(
   return {
     result,
     cpu,
+    ...(runQueue ? { runQueue } : {}),
     busyBeforeCores,
     ...(rss ? { rssMaxMb: Math.round(rss.maxByPhase[phase.name] ?? 0) } : {}),
     ...(progress ? { stages: progress.stages } : {}),
@@ -228,10 +232,13 @@ async function measurePgbench(stage: Stage, name: string): Promise<RunRecord> {
   const busyBeforeCores = await quiet(stage)
   log(`pgbench: -c${options.connections} -j${options.pgbenchJobs} -T${options.durationSec}`)
   const before = stage.meter.snapshot()
+  const runQueueWindow = stage.meter.runQueueWindow(options.durationSec)
   const result = await runPgbench({ ...base, durationSec: options.durationSec })
   const after = stage.meter.snapshot()
+  const runQueue = runQueueWindow.result()
   log(`pgbench: ${result.perSecond} tx/s, p99 ${result.latencyMs.p99} ms, failed ${result.errors}`)
-  return { name, role: 'baseline', result, cpu: CpuMeter.between(before, after, cpus().length), busyBeforeCores }
+  const cpu = CpuMeter.between(before, after, cpus().length)
+  return { name, role: 'baseline', result, cpu, ...(runQueue ? { runQueue } : {}), busyBeforeCores }
 }
 
 async function measureBare(stage: Stage): Promise<RunRecord> {
@@ -433,7 +440,7 @@ async function main(): Promise<number> {
   const targets = evaluateTargets(runs.filter((run) => !run.name.endsWith('(profiled)')), rssMaxMb, RSS_LIMIT_MB)
   const table = formatTable(runs)
   const rounds = roundRatios(runs)
-  console.log(`\n${table}\n\n${formatCpu(runs, cores)}\n\nservice max RSS: ${rssMaxMb} MB (target < ${RSS_LIMIT_MB} MB)`)
+  console.log(`\n${table}\n\n${formatCpu(runs, cores)}\n\n${formatRunQueue(runs)}\n\nservice max RSS: ${rssMaxMb} MB (target < ${RSS_LIMIT_MB} MB)`)
   const staged = runs.filter((run) => run.stages && run.stages.length > 0)
   if (staged.length > 0) {
     console.log(`\nprogress stages inside the service (its /metrics histograms, over the measured run):`)

@@ -172,7 +172,7 @@ export interface OutboxStore {
   /** Records a failed attempt; retryAt null parks the entry (kept, counted, never retried automatically). */
   markFailed(id: string, owner: string, error: string, retryAt: Date | null): Promise<void>
   stats(): Promise<OutboxStats>
-  /** Every entry for a player (tests and operators). */
+  /** Every entry for a player (tests and operators; on Postgres a scan of the outbox, which has no index by player). */
   forUser(userId: string): Promise<(OutboxEntry & { status: string })[]>
 }
 
