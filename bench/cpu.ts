@@ -91,8 +91,8 @@ export type SchedSnapshot = Map<number, { group: string; runNs: number; waitNs: 
 /**
  * How much each group waited for a CPU over a window: `waitShare`, the share of the time its threads were
  * runnable that they spent waiting in a run queue (0 on an idle machine), `waitingThreads`, how many of its
- * threads were waiting on average, and `runningCores`, how many were on a CPU. Only processes alive at both ends count (wrk, pgbench and pgbench's backends
- * exit when their run ends, so the window lies inside the run).
+ * threads were waiting on average, and `runningCores`, how many were on a CPU. Only processes alive at both
+ * ends count (wrk, pgbench and pgbench's backends exit when their run ends, so the window lies inside the run).
  */
 export interface RunQueueUse {
   seconds: number
@@ -156,7 +156,7 @@ export class CpuMeter {
       const group = this.groupOf(stat)
       if (group) add(group, stat.own)
       // What exited children used: the load generators are ours; backends are reaped by the postmaster.
-      if (stat.pid === process.pid && !this.roles.has(stat.pid)) add('load', stat.reaped)
+      if (group === 'runner') add('load', stat.reaped)
       else if (group === 'postgres' && stats.get(stat.ppid)?.comm !== 'postgres') add('postgres', stat.reaped)
     }
     const machine = machineTicks()
@@ -187,8 +187,8 @@ export class CpuMeter {
       result: () => {
         clearTimeout(first)
         clearTimeout(last)
-        const [a, b] = [start as typeof start, end as typeof end]
-        return a && b ? runQueueBetween(a.snapshot, b.snapshot, (b.at - a.at) / 1000) : null
+        if (!start || !end) return null
+        return runQueueBetween(start.snapshot, end.snapshot, (end.at - start.at) / 1000)
       },
     }
   }
