@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs'
+import { readSchedstat } from '../src/ops/schedstat'
 
 /**
  * CPU used by each part of the system during a phase, from /proc: the service, Postgres (every backend, plus
@@ -64,25 +65,6 @@ function machineTicks(): { busy: number; total: number; contextSwitches: number 
   const busy = user! + nice! + system! + irq! + softirq! + (steal ?? 0)
   const contextSwitches = Number(lines.find((line) => line.startsWith('ctxt '))?.split(' ')[1] ?? 0)
   return { busy, total: busy + idle! + iowait!, contextSwitches }
-}
-
-/**
- * A process's time on a CPU and time spent runnable but waiting in a run queue for one, in ns, summed over its
- * threads (/proc/<pid>/task/<tid>/schedstat: on-CPU time, run-queue wait, time slices). Null once it has exited.
- */
-export function readSchedstat(pid: number): { runNs: number; waitNs: number } | null {
-  try {
-    let runNs = 0
-    let waitNs = 0
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(' ').map(Number)
-      runNs += run ?? 0
-      waitNs += wait ?? 0
-    }
-    return { runNs, waitNs }
-  } catch {
-    return null
-  }
 }
 
 /** Per process (by pid) of the bench's groups: its group and its schedstat times. */

@@ -11,6 +11,7 @@ import type { Lifecycle } from './lifecycle'
 import type { Logger } from './logger'
 import type { MetricsRegistry } from './metrics'
 import type { GuardedStorage, StorageGuardObserver } from './storage-guard'
+import { readSchedstat } from './schedstat'
 
 /** What a component exposes for counting calls to the user service (CachingUserDirectory.lookups). */
 interface CountsLookups {
@@ -231,6 +232,14 @@ export function observeService(parts: ObservedParts, registry: MetricsRegistry):
   const resident = registry.gauge('process_resident_memory_bytes', 'Resident memory size in bytes')
   const heap = registry.gauge('process_heap_used_bytes', 'JavaScript heap in use, in bytes')
   const startTime = registry.gauge('process_start_time_seconds', 'Start time of the process since the Unix epoch, in seconds')
+  const cpu = registry.counter('process_cpu_seconds_total', 'User and system CPU time spent, in seconds')
+  // Where the kernel keeps scheduler statistics (Linux): the latency that event-loop delay shows as "not scheduled".
+  const cpuWait = readSchedstat() === null
+    ? null
+    : registry.counter(
+        'achievement_cpu_wait_seconds_total',
+        "Time the process's threads were ready to run but waited for a CPU (other processes had the cores), in seconds",
+      )
   startTime.set(undefined, Math.round(Date.now() / 1000 - process.uptime()))
   registry.addCollector({
     name: 'process',
@@ -238,6 +247,10 @@ export function observeService(parts: ObservedParts, registry: MetricsRegistry):
       const memory = process.memoryUsage()
       resident.set(undefined, memory.rss)
       heap.set(undefined, memory.heapUsed)
+      const used = process.cpuUsage()
+      cpu.setTotal(undefined, (used.user + used.system) / 1e6)
+      const times = cpuWait && readSchedstat()
+      if (cpuWait && times) cpuWait.setTotal(undefined, times.waitNs / 1e9)
     },
   })
 }
