@@ -157,10 +157,22 @@ export class CpuMeter {
   }
 
   /**
+   * Runs `load`, a measured run of `durationSec`: the CPU each group used around it, and the run-queue waits over
+   * its middle (null if it ended early).
+   */
+  async measure<T>(durationSec: number, cores: number, load: () => Promise<T>): Promise<{ value: T; cpu: CpuUse; runQueue: RunQueueUse | null }> {
+    const before = this.snapshot()
+    const window = this.runQueueWindow(durationSec)
+    const value = await load()
+    const after = this.snapshot()
+    return { value, cpu: CpuMeter.between(before, after, cores), runQueue: window.result() }
+  }
+
+  /**
    * Run-queue waits over the middle of a run that takes `durationSec` from now (its first and last sixth left
    * out, where processes start and stop): call `result()` once the run has ended; null if it ended early.
    */
-  runQueueWindow(durationSec: number): { result: () => RunQueueUse | null } {
+  private runQueueWindow(durationSec: number): { result: () => RunQueueUse | null } {
     let start: { at: number; snapshot: SchedSnapshot } | null = null
     let end: { at: number; snapshot: SchedSnapshot } | null = null
     const first = setTimeout(() => (start = { at: performance.now(), snapshot: this.schedSnapshot() }), (durationSec * 1000) / 6)

@@ -123,9 +123,17 @@ export function formatTable(runs: RunRecord[]): string {
       disturbed(run) ? `disturbed (other work ${run.cpu.groups.other!.toFixed(2)} cores)` : '',
     ]
   })
+  return alignedLines(header, rows, (column) => column > 0 && column < 5, true).join('\n')
+}
+
+/**
+ * A table's header and rows as lines, each column as wide as its widest cell, the columns `rightAligned` picks
+ * padded on the left, with a line of dashes under the header when `rule` is set.
+ */
+function alignedLines(header: string[], rows: string[][], rightAligned: (column: number) => boolean, rule = false): string[] {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)))
-  const line = (cells: string[]) => cells.map((cell, column) => pad(cell, widths[column]!, column > 0 && column < 5)).join('  ')
-  return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n')
+  const line = (cells: string[]) => cells.map((cell, column) => pad(cell, widths[column]!, rightAligned(column))).join('  ')
+  return [line(header), ...(rule ? [widths.map((width) => '-'.repeat(width)).join('  ')] : []), ...rows.map(line)]
 }
 
 export function formatCpu(runs: RunRecord[], cores: number): string {
@@ -142,9 +150,7 @@ export function formatCpu(runs: RunRecord[], cores: number): string {
     perRequest(run.cpu.busyCores, run, 1e6, 0),
     perRequest(run.cpu.contextSwitchesPerSecond, run, 1, 1),
   ])
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)))
-  const line = (cells: string[]) => cells.map((cell, column) => pad(cell, widths[column]!, column > 0)).join('  ')
-  return [line(header), ...rows.map(line)].join('\n')
+  return alignedLines(header, rows, (column) => column > 0).join('\n')
 }
 
 /** Below this many cores of work in a run, a part's run-queue share says nothing (a few wakeups of an idle part). */
@@ -170,9 +176,7 @@ export function formatRunQueue(runs: RunRecord[]): string {
       return use === undefined ? '' : `${Math.round(use.waitShare * 100)} %`
     }),
   ])
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)))
-  const line = (cells: string[]) => cells.map((cell, column) => pad(cell, widths[column]!, column > 0)).join('  ')
-  return [line(header), ...rows.map(line)].join('\n')
+  return alignedLines(header, rows, (column) => column > 0).join('\n')
 }
 
 export function formatTargets(outcomes: TargetOutcome[]): string {

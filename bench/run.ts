@@ -193,14 +193,11 @@ async function measureWrk(
   // The service's own stage histograms and call counters, read around the run (outside the CPU accounting).
   const metricsBefore = phase.script === 'progress' ? await scrapeMetrics(phase.url) : null
   rss?.enter(phase.name)
-  const before = stage.meter.snapshot()
-  const runQueueWindow = stage.meter.runQueueWindow(options.durationSec)
-  const result = await runWrk({ ...base, durationSec: options.durationSec, env: wrkEnv(stage, phase.name, phase.env) })
-  const after = stage.meter.snapshot()
-  const runQueue = runQueueWindow.result()
+  const { value: result, cpu, runQueue } = await stage.meter.measure(options.durationSec, cpus().length, () =>
+    runWrk({ ...base, durationSec: options.durationSec, env: wrkEnv(stage, phase.name, phase.env) }),
+  )
   rss?.enter(null)
   const progress = metricsBefore === null ? null : progressMetricsBetween(metricsBefore, await scrapeMetrics(phase.url))
-  const cpu = CpuMeter.between(before, after, cpus().length)
   log(`${phase.name}: ${result.perSecond} req/s, p99 ${result.latencyMs.p99} ms, errors ${totalErrors(result)}`)
   return {
     result,
@@ -231,13 +228,10 @@ async function measurePgbench(stage: Stage, name: string): Promise<RunRecord> {
   await settleBeforePhase(stage.databaseUrl)
   const busyBeforeCores = await quiet(stage)
   log(`pgbench: -c${options.connections} -j${options.pgbenchJobs} -T${options.durationSec}`)
-  const before = stage.meter.snapshot()
-  const runQueueWindow = stage.meter.runQueueWindow(options.durationSec)
-  const result = await runPgbench({ ...base, durationSec: options.durationSec })
-  const after = stage.meter.snapshot()
-  const runQueue = runQueueWindow.result()
+  const { value: result, cpu, runQueue } = await stage.meter.measure(options.durationSec, cpus().length, () =>
+    runPgbench({ ...base, durationSec: options.durationSec }),
+  )
   log(`pgbench: ${result.perSecond} tx/s, p99 ${result.latencyMs.p99} ms, failed ${result.errors}`)
-  const cpu = CpuMeter.between(before, after, cpus().length)
   return { name, role: 'baseline', result, cpu, ...(runQueue ? { runQueue } : {}), busyBeforeCores }
 }
 

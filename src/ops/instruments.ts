@@ -249,8 +249,10 @@ export function observeService(parts: ObservedParts, registry: MetricsRegistry):
       heap.set(undefined, memory.heapUsed)
       const used = process.cpuUsage()
       cpu.setTotal(undefined, (used.user + used.system) / 1e6)
-      const times = cpuWait && readSchedstat()
-      if (cpuWait && times) cpuWait.setTotal(undefined, times.waitNs / 1e9)
+      if (cpuWait) {
+        const times = readSchedstat()
+        if (times) cpuWait.setTotal(undefined, times.waitNs / 1e9)
+      }
     },
   })
 }
