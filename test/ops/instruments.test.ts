@@ -1,16 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import Redis from 'ioredis'
 import { DIALECTS, startTestService, type TestService } from '../support/service'
-import { metricLines, refusingPort } from './support'
+import { refusingPort, sampleOf } from './support'
 import { SHARED_REDIS_URL } from '../support/redis'
 import { waitFor } from '../support/wait'
-
-/** The value of a metric's first sample (its only one, for an unlabelled metric), or undefined without it. */
-async function sampleOf(svc: TestService, name: string): Promise<number | undefined> {
-  const lines = metricLines((await svc.call('GET', '!/metrics')).body as string)
-  const line = lines.find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
-  return line === undefined ? undefined : Number(line.split(' ').at(-1))
-}
 
 /** Deletes the shared Redis keys a test made (never FLUSH: the server is shared). */
 async function deleteRedisKeys(prefix: string): Promise<void> {

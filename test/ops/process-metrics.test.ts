@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { availableParallelism } from 'node:os'
 import { readSchedstat } from '../../src/ops/schedstat'
 import { startTestService, type TestService } from '../support/service'
-import { metricLines } from './support'
+import { sampleOf } from './support'
 
 /** Keeps this thread on a CPU for about `ms`. */
 function spin(ms: number): number {
@@ -45,10 +45,7 @@ describe('process CPU metrics', () => {
     await svc.close()
   })
 
-  const sample = async (name: string) => {
-    const lines = metricLines((await svc.call('GET', '!/metrics')).body as string)
-    return Number(lines.find((line) => line.startsWith(`${name} `))?.split(' ')[1])
-  }
+  const sample = async (name: string) => Number(await sampleOf(svc, name))
 
   test('process_cpu_seconds_total counts the CPU time the process spends', async () => {
     const before = await sample('process_cpu_seconds_total')

@@ -1,4 +1,5 @@
 import { createLogger, type Logger, type LogLevel } from '../../src/ops/logger'
+import type { TestService } from '../support/service'
 
 /** A logger that keeps its JSON lines, for assertions on what was logged. */
 export function capturingLogger(level: LogLevel = 'debug'): { logger: Logger; records: () => Record<string, unknown>[] } {
@@ -19,3 +20,10 @@ export async function refusingPort(): Promise<number> {
 
 /** Sample lines of a Prometheus text body. */
 export const metricLines = (text: string) => text.split('\n').filter((line) => line !== '' && !line.startsWith('#'))
+
+/** The value of a metric's first sample (its only one, for an unlabelled metric) on the service's /metrics, or undefined without it. */
+export async function sampleOf(svc: TestService, name: string): Promise<number | undefined> {
+  const lines = metricLines((await svc.call('GET', '!/metrics')).body as string)
+  const line = lines.find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
+  return line === undefined ? undefined : Number(line.split(' ').at(-1))
+}
