@@ -1,6 +1,6 @@
 import type { CpuUse, RunQueueUse } from './cpu'
 import type { LoadResult } from './load'
-import type { CallsPerPost, StageLatency } from './stages'
+import type { CallsPerPost, DatabaseStalls, StageLatency } from './stages'
 
 export interface Target {
   /** Minimum ratio of req/s to the baseline's. */
@@ -29,6 +29,8 @@ export interface RunRecord {
   stages?: StageLatency[]
   /** Progress runs: database batches and Redis calls per post (bench/stages.ts). */
   callsPerPost?: CallsPerPost
+  /** Progress runs: batch statements over 100 ms and calls past their deadline (bench/stages.ts). */
+  stalls?: DatabaseStalls
 }
 
 /** CPU used by processes outside the bench during a run, above which its numbers are flagged as disturbed. */

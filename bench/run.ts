@@ -7,7 +7,16 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
-import { formatCallsPerPost, formatStages, progressMetricsBetween, scrapeMetrics, type CallsPerPost, type StageLatency } from './stages'
+import {
+  formatCallsPerPost,
+  formatStages,
+  formatStalls,
+  progressMetricsBetween,
+  scrapeMetrics,
+  type CallsPerPost,
+  type DatabaseStalls,
+  type StageLatency,
+} from './stages'
 import { POINTS, TARGETS, STAR_TOKEN_STEP } from './catalog'
 import { CpuMeter, waitForQuiet, type RunQueueUse } from './cpu'
 import { runPgbench, runWrk, wrkInstalled, type LoadResult } from './load'
@@ -181,6 +190,7 @@ async function measureWrk(
   rssMaxMb?: number
   stages?: StageLatency[]
   callsPerPost?: CallsPerPost
+  stalls?: DatabaseStalls
 }> {
   const { options } = stage
   const script = join(LUA_DIR, `${phase.script}.lua`)
@@ -207,6 +217,7 @@ async function measureWrk(
     ...(rss ? { rssMaxMb: Math.round(rss.maxByPhase[phase.name] ?? 0) } : {}),
     ...(progress ? { stages: progress.stages } : {}),
     ...(progress?.callsPerPost ? { callsPerPost: progress.callsPerPost } : {}),
+    ...(progress ? { stalls: progress.stalls } : {}),
   }
 }
 
@@ -440,6 +451,7 @@ async function main(): Promise<number> {
     console.log(`\nprogress stages inside the service (its /metrics histograms, over the measured run):`)
     for (const run of staged) console.log(`  ${formatStages(run.name, run.stages!)}`)
     for (const run of staged) if (run.callsPerPost) console.log(`  ${formatCallsPerPost(run.name, run.callsPerPost)}`)
+    for (const run of staged) if (run.stalls) console.log(`  ${formatStalls(run.name, run.stalls)}`)
   }
   if (rounds) console.log(`\nprogress vs pgbench over ${rounds.ratios.length} rounds: ${rounds.ratios.map((r) => `${r}×`).join(', ')}; median ${rounds.median}×`)
   if (targets.length > 0) console.log(`\ntargets:\n${formatTargets(targets)}`)

@@ -124,10 +124,54 @@ export function callsPerPostBetween(before: string, after: string, stages: Stage
   }
 }
 
-/** A progress run's stages and calls per post, from the service's /metrics text before and after the run. */
-export function progressMetricsBetween(before: string, after: string): { stages: StageLatency[]; callsPerPost: CallsPerPost | null } {
+/**
+ * Stalls of the database over a run. One batch statement commits at a time, so a statement that stalls (a slow WAL
+ * flush) holds every connection's post; wrk then adds its coordinated-omission samples for each delayed post,
+ * and one such stall can move the run's p99 by hundreds of milliseconds.
+ */
+export interface DatabaseStalls {
+  /** Batch statements that took longer than STALL_SECONDS. */
+  statementsOver100Ms: number
+  /** Database calls that went on past their deadline because the database answered a ping (src/ops/storage-guard.ts). */
+  callsPastDeadline: number
+}
+
+const STALL_SECONDS = 0.1
+const SLOW_CALLS = 'achievement_storage_slow_calls_total'
+
+/** The sum of a counter's samples over all its label sets. */
+function totalOf(text: string, name: string): number {
+  let total = 0
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) total += Number(line.slice(line.lastIndexOf(' ') + 1))
+  }
+  return total
+}
+
+function statementsOverStall(text: string): number {
+  const statement = parseStageHistograms(text).get('statement')
+  if (!statement) return 0
+  return statement.count - (statement.buckets.find((bucket) => bucket.le === STALL_SECONDS)?.count ?? statement.count)
+}
+
+export function stallsBetween(before: string, after: string): DatabaseStalls {
+  return {
+    statementsOver100Ms: statementsOverStall(after) - statementsOverStall(before),
+    callsPastDeadline: totalOf(after, SLOW_CALLS) - totalOf(before, SLOW_CALLS),
+  }
+}
+
+export function formatStalls(runName: string, stalls: DatabaseStalls): string {
+  return `${runName}: database stalls: ${stalls.statementsOver100Ms} batch statements over 100 ms, ${stalls.callsPastDeadline} calls past their deadline`
+}
+
+/** A progress run's stages, calls per post and stalls, from the service's /metrics text before and after the run. */
+export function progressMetricsBetween(
+  before: string,
+  after: string,
+): { stages: StageLatency[]; callsPerPost: CallsPerPost | null; stalls: DatabaseStalls } {
   const stages = stagesBetween(parseStageHistograms(before), parseStageHistograms(after))
-  return { stages, callsPerPost: callsPerPostBetween(before, after, stages) }
+  return { stages, callsPerPost: callsPerPostBetween(before, after, stages), stalls: stallsBetween(before, after) }
 }
 
 export function formatCallsPerPost(runName: string, calls: CallsPerPost): string {

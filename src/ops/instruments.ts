@@ -85,8 +85,17 @@ export function storageGuardObserver(registry: MetricsRegistry, logger: Logger):
     'Database calls that failed for want of the database: timeout, connection (refused, reset, shut down) or rejected (circuit open)',
     ['kind'],
   )
+  const slowCalls = registry.counter(
+    'achievement_storage_slow_calls_total',
+    'Database calls that passed their deadline while the database answered a ping, and so went on waiting',
+    ['operation'],
+  )
   return {
     failure: (kind) => failures.inc({ kind }),
+    slow: (operation) => {
+      slowCalls.inc({ operation })
+      logger.info('database call past its deadline; the database answers pings, so it goes on', { operation })
+    },
     opened: (operation, error) => logger.warn('database unavailable: failing fast until it answers again', { operation, error }),
     closed: () => logger.info('database answers again'),
   }

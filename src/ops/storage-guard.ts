@@ -4,7 +4,10 @@ import { CircuitBreaker, type CircuitState } from './circuit-breaker'
 import { withDeadline } from './deadline'
 
 export interface StorageGuardOptions {
-  /** Longest wait for one database call on the request path (progress, idempotency, ranks, reads). */
+  /**
+   * Deadline of one database call on the request path (progress, idempotency, ranks, reads). A call still running
+   * then goes on, up to slowCallTimeoutMs, only if the database answers a ping (see awaitCall).
+   */
   callTimeoutMs: number
   /** Longest wait for the calls that scan (catalog reloads, rarity, leaderboard rebuild chunks, outbox). */
   slowCallTimeoutMs: number
@@ -13,6 +16,9 @@ export interface StorageGuardOptions {
 }
 
 export const DEFAULT_STORAGE_GUARD_OPTIONS: StorageGuardOptions = { callTimeoutMs: 1_000, slowCallTimeoutMs: 5_000, cooldownMs: 1_000 }
+
+/** How long the liveness ping of a call nearing its deadline may take. */
+const PING_DEADLINE_MS = 200
 
 /** Calls allowed the slow timeout, by store. */
 const SLOW_CALLS: Record<string, ReadonlySet<string>> = {
@@ -58,6 +64,8 @@ export type StorageFailureKind = 'timeout' | 'connection' | 'rejected'
 
 export interface StorageGuardObserver {
   failure(kind: StorageFailureKind, operation: string): void
+  /** A call passed its deadline while the database answered a ping: it goes on, up to the slow deadline. */
+  slow?(operation: string): void
   /** The circuit opened: calls fail fast from now on. */
   opened?(operation: string, error: unknown): void
   /** The database answered again after the circuit had opened. */
@@ -74,7 +82,9 @@ export interface GuardedStorage extends Storage {
  * gives a StorageUnavailableError (a 503 with Retry-After) within about a second instead of requests queueing
  * on the pool until their clients give up. A call that misses its deadline is abandoned, not cancelled: it
  * may still complete later (which is why a 503 on a write means "unknown outcome": retry with the same
- * Idempotency-Key). ping() always reaches the database (readiness), and its answer moves the circuit too.
+ * Idempotency-Key). A database that still answers a ping is slow, not down (a commit waiting on a disk flush,
+ * a statement waiting for a lock): its call goes on, up to the slow deadline, and the circuit stays closed.
+ * ping() always reaches the database (readiness), and its answer moves the circuit too.
  */
 export function guardStorage(
   storage: Storage,
@@ -92,11 +102,9 @@ export function guardStorage(
     let started: Promise<T> | undefined
     try {
       started = call()
-      const result = await withDeadline(
-        started,
-        timeoutMs,
-        () => new StorageCallTimeoutError(`database call ${operation} timed out after ${timeoutMs} ms`),
-      )
+      const result = bypass
+        ? await withDeadline(started, timeoutMs, () => new StorageCallTimeoutError(`database call ${operation} timed out after ${timeoutMs} ms`))
+        : await awaitCall(operation, started, timeoutMs)
       const failure = batchFailure(result)
       if (failure) record(operation, failure)
       else succeeded()
@@ -108,6 +116,41 @@ export function guardStorage(
     } finally {
       breaker.released(admission)
     }
+  }
+
+  /**
+   * The call's outcome within its deadline; past it, within the slow deadline if the database answers a ping sent
+   * shortly before the deadline (so a database that hangs still fails the call at its deadline). Seen on a VM disk:
+   * one WAL flush took a second; failing that batch would have left its posts' outcomes unknown (they committed)
+   * and opened the circuit, refusing every post for the next second.
+   */
+  async function awaitCall<T>(operation: string, started: Promise<T>, timeoutMs: number): Promise<T> {
+    const timedOut = (ms: number) => () => new StorageCallTimeoutError(`database call ${operation} timed out after ${ms} ms`)
+    const longest = options.slowCallTimeoutMs
+    if (timeoutMs >= longest) return withDeadline(started, timeoutMs, timedOut(timeoutMs))
+    let alive: Promise<boolean> | null = null
+    const pingTimer = setTimeout(() => (alive = answersPing()), Math.max(0, timeoutMs - PING_DEADLINE_MS))
+    try {
+      return await withDeadline(started, timeoutMs, timedOut(timeoutMs))
+    } catch (error) {
+      if (!(error instanceof StorageCallTimeoutError) || !(await (alive ?? answersPing()))) throw error
+      observer.slow?.(operation)
+      return await withDeadline(started, longest - timeoutMs, timedOut(longest))
+    } finally {
+      clearTimeout(pingTimer)
+    }
+  }
+
+  let pingInFlight: Promise<boolean> | null = null
+  /** Whether the database answers `select 1` within PING_DEADLINE_MS; concurrent askers share one ping. */
+  function answersPing(): Promise<boolean> {
+    pingInFlight ??= withDeadline(storage.ping(), PING_DEADLINE_MS, () => new Error('no answer'))
+      .then(
+        () => true,
+        () => false,
+      )
+      .finally(() => (pingInFlight = null))
+    return pingInFlight
   }
 
   function record(operation: string, error: unknown): void {

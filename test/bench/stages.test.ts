@@ -3,10 +3,12 @@ import {
   callsPerPostBetween,
   EVENT_LOOP_STAGE,
   formatCallsPerPost,
+  formatStalls,
   formatStages,
   parseStageHistograms,
   quantileOf,
   stagesBetween,
+  stallsBetween,
   type StageLatency,
 } from '../../bench/stages'
 
@@ -92,5 +94,23 @@ describe('bench: progress stages from the service histograms', () => {
     // Without Redis the counters are absent: no calls. Without committed posts there is nothing to divide.
     expect(callsPerPostBetween('', '', stages)).toEqual({ posts: 2_000, databaseBatches: 0.05, redisRateLimit: 0, redisBoard: 0 })
     expect(callsPerPostBetween(counters(1, 1), counters(2, 2), [stage('commit', 0)])).toBeNull()
+  })
+
+  test('database stalls: the batch statements over 100 ms and the calls that went on past their deadline, during the run only', () => {
+    const exposition = (fast: number, slow: number, pastDeadline: number[]) =>
+      [
+        `achievement_progress_stage_seconds_bucket{stage="statement",le="0.05"} ${fast}`,
+        `achievement_progress_stage_seconds_bucket{stage="statement",le="0.1"} ${fast}`,
+        `achievement_progress_stage_seconds_bucket{stage="statement",le="2.5"} ${fast + slow}`,
+        `achievement_progress_stage_seconds_bucket{stage="statement",le="+Inf"} ${fast + slow}`,
+        `achievement_progress_stage_seconds_sum{stage="statement"} 1`,
+        `achievement_progress_stage_seconds_count{stage="statement"} ${fast + slow}`,
+        '# TYPE achievement_storage_slow_calls_total counter',
+        ...pastDeadline.map((n, i) => `achievement_storage_slow_calls_total{operation="op${i}"} ${n}`),
+      ].join('\n')
+    const stalls = stallsBetween(exposition(100, 1, [1]), exposition(2_000, 4, [2, 1]))
+    expect(stalls).toEqual({ statementsOver100Ms: 3, callsPastDeadline: 2 })
+    expect(formatStalls('progress', stalls)).toBe('progress: database stalls: 3 batch statements over 100 ms, 2 calls past their deadline')
+    expect(stallsBetween('', '')).toEqual({ statementsOver100Ms: 0, callsPastDeadline: 0 })
   })
 })

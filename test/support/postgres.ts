@@ -33,3 +33,28 @@ export async function createTestDatabase(prefix = 'ach_test'): Promise<TestDatab
     },
   }
 }
+
+/**
+ * Locks a player's score row (SELECT … FOR UPDATE) in a transaction of its own for `ms`: a write to that row waits
+ * meanwhile while the database answers everything else. Resolves once the lock is held, with the lock's release.
+ */
+export async function holdScoreRowLock(url: string, userId: string, ms: number): Promise<{ released: Promise<void> }> {
+  const conn = postgres(url, { max: 1, onnotice: () => {} })
+  let locked!: () => void
+  const lockTaken = new Promise<void>((resolve) => (locked = resolve))
+  const released = conn
+    .begin(async (tx) => {
+      await tx`select 1 from user_scores where user_id = ${userId} for update`
+      locked()
+      await Bun.sleep(ms)
+    })
+    .then(
+      () => conn.end(),
+      async (error: unknown) => {
+        await conn.end()
+        throw error
+      },
+    )
+  await Promise.race([lockTaken, released])
+  return { released }
+}
