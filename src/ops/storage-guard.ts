@@ -51,6 +51,9 @@ const CONNECTION_CODES = new Set([
 
 export class StorageCallTimeoutError extends StorageUnavailableError {}
 
+const timedOut = (operation: string, ms: number) => () =>
+  new StorageCallTimeoutError(`database call ${operation} timed out after ${ms} ms`)
+
 /** True when the error says the database could not be reached (Drizzle puts the driver's error in `cause`). */
 export function isConnectionFailure(error: unknown, depth = 0): boolean {
   if (error instanceof StorageCallTimeoutError) return true
@@ -103,7 +106,7 @@ export function guardStorage(
     try {
       started = call()
       const result = bypass
-        ? await withDeadline(started, timeoutMs, () => new StorageCallTimeoutError(`database call ${operation} timed out after ${timeoutMs} ms`))
+        ? await withDeadline(started, timeoutMs, timedOut(operation, timeoutMs))
         : await awaitCall(operation, started, timeoutMs)
       const failure = batchFailure(result)
       if (failure) record(operation, failure)
@@ -125,17 +128,16 @@ export function guardStorage(
    * and opened the circuit, refusing every post for the next second.
    */
   async function awaitCall<T>(operation: string, started: Promise<T>, timeoutMs: number): Promise<T> {
-    const timedOut = (ms: number) => () => new StorageCallTimeoutError(`database call ${operation} timed out after ${ms} ms`)
     const longest = options.slowCallTimeoutMs
-    if (timeoutMs >= longest) return withDeadline(started, timeoutMs, timedOut(timeoutMs))
+    if (timeoutMs >= longest) return withDeadline(started, timeoutMs, timedOut(operation, timeoutMs))
     let alive: Promise<boolean> | null = null
     const pingTimer = setTimeout(() => (alive = answersPing()), Math.max(0, timeoutMs - PING_DEADLINE_MS))
     try {
-      return await withDeadline(started, timeoutMs, timedOut(timeoutMs))
+      return await withDeadline(started, timeoutMs, timedOut(operation, timeoutMs))
     } catch (error) {
       if (!(error instanceof StorageCallTimeoutError) || !(await (alive ?? answersPing()))) throw error
       observer.slow?.(operation)
-      return await withDeadline(started, longest - timeoutMs, timedOut(longest))
+      return await withDeadline(started, longest - timeoutMs, timedOut(operation, longest))
     } finally {
       clearTimeout(pingTimer)
     }
