@@ -1,4 +1,4 @@
-import { StorageUnavailableError } from '../storage/errors'
+import { StorageCallTimeoutError, StorageUnavailableError } from '../storage/errors'
 import type { ProgressOutcome, Storage } from '../storage/port'
 import { CircuitBreaker, type CircuitState } from './circuit-breaker'
 import { withDeadline } from './deadline'
@@ -49,10 +49,10 @@ const CONNECTION_CODES = new Set([
   '53300', // too_many_connections
 ])
 
-export class StorageCallTimeoutError extends StorageUnavailableError {}
+export { StorageCallTimeoutError }
 
-const timedOut = (operation: string, ms: number) => () =>
-  new StorageCallTimeoutError(`database call ${operation} timed out after ${ms} ms`)
+const timedOut = (operation: string, ms: number, call: Promise<unknown>) => () =>
+  new StorageCallTimeoutError(`database call ${operation} timed out after ${ms} ms`, call)
 
 /** True when the error says the database could not be reached (Drizzle puts the driver's error in `cause`). */
 export function isConnectionFailure(error: unknown, depth = 0): boolean {
@@ -106,7 +106,7 @@ export function guardStorage(
     try {
       started = call()
       const result = bypass
-        ? await withDeadline(started, timeoutMs, timedOut(operation, timeoutMs))
+        ? await withDeadline(started, timeoutMs, timedOut(operation, timeoutMs, started))
         : await awaitCall(operation, started, timeoutMs)
       const failure = batchFailure(result)
       if (failure) record(operation, failure)
@@ -129,15 +129,15 @@ export function guardStorage(
    */
   async function awaitCall<T>(operation: string, started: Promise<T>, timeoutMs: number): Promise<T> {
     const longest = options.slowCallTimeoutMs
-    if (timeoutMs >= longest) return withDeadline(started, timeoutMs, timedOut(operation, timeoutMs))
+    if (timeoutMs >= longest) return withDeadline(started, timeoutMs, timedOut(operation, timeoutMs, started))
     let alive: Promise<boolean> | null = null
     const pingTimer = setTimeout(() => (alive = answersPing()), Math.max(0, timeoutMs - PING_DEADLINE_MS))
     try {
-      return await withDeadline(started, timeoutMs, timedOut(operation, timeoutMs))
+      return await withDeadline(started, timeoutMs, timedOut(operation, timeoutMs, started))
     } catch (error) {
       if (!(error instanceof StorageCallTimeoutError) || !(await (alive ?? answersPing()))) throw error
       observer.slow?.(operation)
-      return await withDeadline(started, longest - timeoutMs, timedOut(operation, longest))
+      return await withDeadline(started, longest - timeoutMs, timedOut(operation, longest, started))
     } finally {
       clearTimeout(pingTimer)
     }

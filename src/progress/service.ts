@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { CatalogCache } from '../catalog/cache'
 import type { RarityCache } from '../catalog/rarity'
 import { ApiError, unprocessable } from '../http/errors'
-import { IdempotencyKeyTaken } from '../storage/errors'
+import { IdempotencyKeyTaken, StorageCallTimeoutError } from '../storage/errors'
 import type { RankTracker } from '../leaderboard/model'
 import type { UnlockNotifier } from '../notifications/model'
 import type { Logger } from '../ops/logger'
@@ -12,6 +12,7 @@ import type {
   IdempotencyClaim,
   IdempotencyStore,
   ProgressCommand,
+  ProgressOutcome,
   ProgressResult,
   ProgressStore,
   ProgressUpdateInput,
@@ -164,9 +165,34 @@ export class ProgressService {
 
   constructor(private readonly deps: ProgressServiceDeps) {
     this.committer = new GroupCommitter(
-      (batch) => deps.store.applyBatch(batch),
+      (batch) => this.applyBatch(batch),
       (command) => command.userId,
       deps.groupCommit,
+    )
+  }
+
+  private async applyBatch(batch: ProgressCommand[]): Promise<ProgressOutcome[]> {
+    try {
+      return await this.deps.store.applyBatch(batch)
+    } catch (error) {
+      if (error instanceof StorageCallTimeoutError) this.boardCatchesUpWith(error.late)
+      throw error
+    }
+  }
+
+  /**
+   * A batch abandoned at its deadline may still commit. Its posts were answered 503 and wrote nothing to the
+   * leaderboard, where a player who posts no more would stay behind the database: once the batch's actual outcome
+   * is known, its committed totals go to the board.
+   */
+  private boardCatchesUpWith(late: Promise<unknown>): void {
+    late.then(
+      (outcomes) => {
+        for (const outcome of outcomes as ProgressOutcome[]) {
+          if (outcome.ok) void this.deps.rankTracker.submit(outcome.result.user.userId, outcome.result.user.totalPoints)
+        }
+      },
+      () => {},
     )
   }
 

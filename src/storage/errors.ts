@@ -5,6 +5,19 @@ export class StorageUnavailableError extends Error {
   }
 }
 
+/**
+ * A database call abandoned at its deadline: it was not cancelled and may still complete (a write may commit).
+ * `late` settles with its actual outcome.
+ */
+export class StorageCallTimeoutError extends StorageUnavailableError {
+  constructor(
+    message: string,
+    readonly late: Promise<unknown>,
+  ) {
+    super(message)
+  }
+}
+
 /** A progress command's Idempotency-Key is already recorded (by an earlier or a concurrent request): nothing was applied. */
 export class IdempotencyKeyTaken extends Error {
   constructor() {
