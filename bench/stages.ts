@@ -105,10 +105,13 @@ export interface CallsPerPost {
 const RATE_LIMIT_CALLS = 'achievement_rate_limit_redis_calls_total'
 const BOARD_CALLS = 'achievement_leaderboard_write_batches_total'
 
-/** The value of an unlabelled sample, or 0 when the service does not have it (e.g. no Redis). */
-function sampleOf(text: string, name: string): number {
-  const line = text.split('\n').find((candidate) => candidate.startsWith(`${name} `))
-  return line === undefined ? 0 : Number(line.slice(name.length + 1))
+/** A counter's value: the sum of its samples over all its label sets; 0 when the service lacks it (e.g. no Redis). */
+function totalOf(text: string, name: string): number {
+  let total = 0
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) total += Number(line.slice(line.lastIndexOf(' ') + 1))
+  }
+  return total
 }
 
 /** Calls per post between two scrapes; null when no post committed between them. */
@@ -119,8 +122,8 @@ export function callsPerPostBetween(before: string, after: string, stages: Stage
   return {
     posts,
     databaseBatches: perPost(stages.find((s) => s.stage === 'statement')?.count ?? 0),
-    redisRateLimit: perPost(sampleOf(after, RATE_LIMIT_CALLS) - sampleOf(before, RATE_LIMIT_CALLS)),
-    redisBoard: perPost(sampleOf(after, BOARD_CALLS) - sampleOf(before, BOARD_CALLS)),
+    redisRateLimit: perPost(totalOf(after, RATE_LIMIT_CALLS) - totalOf(before, RATE_LIMIT_CALLS)),
+    redisBoard: perPost(totalOf(after, BOARD_CALLS) - totalOf(before, BOARD_CALLS)),
   }
 }
 
@@ -138,15 +141,6 @@ export interface DatabaseStalls {
 
 const STALL_SECONDS = 0.1
 const SLOW_CALLS = 'achievement_storage_slow_calls_total'
-
-/** The sum of a counter's samples over all its label sets. */
-function totalOf(text: string, name: string): number {
-  let total = 0
-  for (const line of text.split('\n')) {
-    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) total += Number(line.slice(line.lastIndexOf(' ') + 1))
-  }
-  return total
-}
 
 function statementsOverStall(text: string): number {
   const statement = parseStageHistograms(text).get('statement')

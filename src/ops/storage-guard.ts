@@ -105,9 +105,7 @@ export function guardStorage(
     let started: Promise<T> | undefined
     try {
       started = call()
-      const result = bypass
-        ? await withDeadline(started, timeoutMs, timedOut(operation, timeoutMs, started))
-        : await awaitCall(operation, started, timeoutMs)
+      const result = await awaitCall(operation, started, timeoutMs, !bypass)
       const failure = batchFailure(result)
       if (failure) record(operation, failure)
       else succeeded()
@@ -122,14 +120,14 @@ export function guardStorage(
   }
 
   /**
-   * The call's outcome within its deadline; past it, within the slow deadline if the database answers a ping sent
-   * shortly before the deadline (so a database that hangs still fails the call at its deadline). Seen on a VM disk:
-   * one WAL flush took a second; failing that batch would have left its posts' outcomes unknown (they committed)
-   * and opened the circuit, refusing every post for the next second.
+   * The call's outcome within its deadline; past it, when `mayGoOn`, within the slow deadline if the database
+   * answers a ping sent shortly before the deadline (so a database that hangs still fails the call at its deadline).
+   * Seen on a VM disk: one WAL flush took a second; failing that batch would have left its posts' outcomes unknown
+   * (they committed) and opened the circuit, refusing every post for the next second.
    */
-  async function awaitCall<T>(operation: string, started: Promise<T>, timeoutMs: number): Promise<T> {
+  async function awaitCall<T>(operation: string, started: Promise<T>, timeoutMs: number, mayGoOn: boolean): Promise<T> {
     const longest = options.slowCallTimeoutMs
-    if (timeoutMs >= longest) return withDeadline(started, timeoutMs, timedOut(operation, timeoutMs, started))
+    if (!mayGoOn || timeoutMs >= longest) return withDeadline(started, timeoutMs, timedOut(operation, timeoutMs, started))
     let alive: Promise<boolean> | null = null
     const pingTimer = setTimeout(() => (alive = answersPing()), Math.max(0, timeoutMs - PING_DEADLINE_MS))
     try {
