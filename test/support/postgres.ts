@@ -9,12 +9,18 @@ export interface TestDatabase {
   drop(): Promise<void>
 }
 
+export interface TestDatabaseOptions {
+  /** An ICU locale (e.g. 'en-US') for the database's default collation, instead of the server's default. */
+  icuLocale?: string
+}
+
 /** A fresh, empty database for one test file; drop() removes it. */
-export async function createTestDatabase(prefix = 'ach_test'): Promise<TestDatabase> {
+export async function createTestDatabase(prefix = 'ach_test', options: TestDatabaseOptions = {}): Promise<TestDatabase> {
   const name = `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`
   const admin = postgres(TEST_POSTGRES_URL, { max: 1, onnotice: () => {} })
+  const collation = options.icuLocale ? ` template template0 locale_provider icu icu_locale '${options.icuLocale}'` : ''
   try {
-    await admin.unsafe(`create database "${name}"`)
+    await admin.unsafe(`create database "${name}"${collation}`)
   } finally {
     await admin.end()
   }
