@@ -1,6 +1,7 @@
 import type { CpuUse, RunQueueUse } from './cpu'
 import type { LoadResult } from './load'
 import type { CallsPerPost, DatabaseStalls, StageLatency } from './stages'
+import type { StatementActivity } from './statement-activity'
 
 export interface Target {
   /** Minimum ratio of req/s to the baseline's. */
@@ -31,6 +32,8 @@ export interface RunRecord {
   callsPerPost?: CallsPerPost
   /** Progress runs: batch statements over 100 ms and calls past their deadline (bench/stages.ts). */
   stalls?: DatabaseStalls
+  /** What the group-commit connections did in Postgres during a progress run (bench/statement-activity.ts). */
+  statementActivity?: StatementActivity
 }
 
 /** CPU used by processes outside the bench during a run, above which its numbers are flagged as disturbed. */

@@ -28,6 +28,7 @@ import { formatProfile, summariseProfile, type ProfileSummary } from './profile'
 import { BenchRedis, compareBoard } from './redis'
 import { type Check, type RunRecord, evaluateTargets, formatChecks, formatCpu, formatRunQueue, formatTable, formatTargets, roundRatios, totalErrors } from './report'
 import { readSqliteFacts, seedSqlite } from './sqlite'
+import { formatActivity, sampleStatementActivity, type StatementActivity } from './statement-activity'
 import { PRODUCTION_RUNTIME_ENV } from '../src/ops/runtime-env'
 
 const BENCH_DIR = import.meta.dir
@@ -191,6 +192,7 @@ async function measureWrk(
   stages?: StageLatency[]
   callsPerPost?: CallsPerPost
   stalls?: DatabaseStalls
+  statementActivity?: StatementActivity
 }> {
   const { options } = stage
   const script = join(LUA_DIR, `${phase.script}.lua`)
@@ -202,12 +204,14 @@ async function measureWrk(
   log(`${phase.name}: wrk -t${options.wrkThreads} -c${options.connections} -d${options.durationSec}s`)
   // The service's own stage histograms and call counters, read around the run (outside the CPU accounting).
   const metricsBefore = phase.script === 'progress' ? await scrapeMetrics(phase.url) : null
+  const activity = phase.script === 'progress' && !options.sqlite ? sampleStatementActivity(stage.databaseUrl, options.durationSec) : null
   rss?.enter(phase.name)
   const { value: result, cpu, runQueue } = await stage.meter.measure(options.durationSec, cpus().length, () =>
     runWrk({ ...base, durationSec: options.durationSec, env: wrkEnv(stage, phase.name, phase.env) }),
   )
   rss?.enter(null)
   const progress = metricsBefore === null ? null : progressMetricsBetween(metricsBefore, await scrapeMetrics(phase.url))
+  const statementActivity = await activity?.result()
   log(`${phase.name}: ${result.perSecond} req/s, p99 ${result.latencyMs.p99} ms, errors ${totalErrors(result)}`)
   return {
     result,
@@ -218,6 +222,7 @@ async function measureWrk(
     ...(progress ? { stages: progress.stages } : {}),
     ...(progress?.callsPerPost ? { callsPerPost: progress.callsPerPost } : {}),
     ...(progress ? { stalls: progress.stalls } : {}),
+    ...(statementActivity ? { statementActivity } : {}),
   }
 }
 
@@ -452,6 +457,7 @@ async function main(): Promise<number> {
     for (const run of staged) console.log(`  ${formatStages(run.name, run.stages!)}`)
     for (const run of staged) if (run.callsPerPost) console.log(`  ${formatCallsPerPost(run.name, run.callsPerPost)}`)
     for (const run of staged) if (run.stalls) console.log(`  ${formatStalls(run.name, run.stalls)}`)
+    for (const run of staged) if (run.statementActivity) console.log(`  ${formatActivity(run.name, run.statementActivity)}`)
   }
   if (rounds) console.log(`\nprogress vs pgbench over ${rounds.ratios.length} rounds: ${rounds.ratios.map((r) => `${r}×`).join(', ')}; median ${rounds.median}×`)
   if (targets.length > 0) console.log(`\ntargets:\n${formatTargets(targets)}`)

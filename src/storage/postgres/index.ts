@@ -12,12 +12,15 @@ const PROGRESS_POOL_SIZE = 4
 /** Idempotency claims and stored responses: one keyed post in twenty in the bench's mix, each a short statement. */
 const IDEMPOTENCY_POOL_SIZE = 4
 
+/** The application_name of a side pool's connections in pg_stat_activity (`work`: 'progress', 'idempotency'). */
+export const sidePoolName = (work: string, base = 'achievement-service') => `${base}-${work}`
+
 export async function createPostgresStorage(url: string, options: PostgresOptions & { migrate?: boolean } = {}): Promise<Storage> {
   if (options.migrate !== false) await migratePostgres(url)
   const { sql, db } = connectPostgres(url, options)
   /** A small pool of its own for one kind of work, named after it in pg_stat_activity. */
   const sidePool = (work: string, settings: PostgresOptions) => {
-    const applicationName = `${options.applicationName ?? 'achievement-service'}-${work}`
+    const applicationName = sidePoolName(work, options.applicationName)
     return connectPostgres(url, { ...options, ...settings, applicationName }).sql
   }
   // The group-commit writes get their own small pool whose statements are planned once (see planCacheMode); the
