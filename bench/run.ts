@@ -204,7 +204,10 @@ async function measureWrk(
   log(`${phase.name}: wrk -t${options.wrkThreads} -c${options.connections} -d${options.durationSec}s`)
   // The service's own stage histograms and call counters, read around the run (outside the CPU accounting).
   const metricsBefore = phase.script === 'progress' ? await scrapeMetrics(phase.url) : null
-  const activity = phase.script === 'progress' && !options.sqlite ? sampleStatementActivity(stage.databaseUrl, options.durationSec) : null
+  const activity =
+    phase.script === 'progress' && !options.sqlite ? await sampleStatementActivity(stage.databaseUrl, options.durationSec).catch(() => null) : null
+  // The sampler's backend is the bench's own work, not the service's database load.
+  if (activity) stage.roles.set(activity.backendPid, 'runner')
   rss?.enter(phase.name)
   const { value: result, cpu, runQueue } = await stage.meter.measure(options.durationSec, cpus().length, () =>
     runWrk({ ...base, durationSec: options.durationSec, env: wrkEnv(stage, phase.name, phase.env) }),
@@ -212,6 +215,7 @@ async function measureWrk(
   rss?.enter(null)
   const progress = metricsBefore === null ? null : progressMetricsBetween(metricsBefore, await scrapeMetrics(phase.url))
   const statementActivity = await activity?.result()
+  if (activity) stage.roles.delete(activity.backendPid)
   log(`${phase.name}: ${result.perSecond} req/s, p99 ${result.latencyMs.p99} ms, errors ${totalErrors(result)}`)
   return {
     result,

@@ -43,15 +43,17 @@ export function formatActivity(runName: string, activity: StatementActivity): st
 /**
  * Samples the group-commit connections' activity over the middle of a run that takes `durationSec` from now (its
  * first and last sixth left out, as for the run-queue waits). `result()`, once the run has ended, gives the summary,
- * or null if too few samples were taken. The sampling costs Postgres one short query per interval.
+ * or null if too few samples were taken. The sampling costs Postgres one short query per interval, on the backend
+ * `backendPid` (the bench counts its CPU as its own, not as the service's database load).
  */
-export function sampleStatementActivity(
+export async function sampleStatementActivity(
   databaseUrl: string,
   durationSec: number,
   intervalMs = 20,
   applicationName = sidePoolName('progress'),
-): { result: () => Promise<StatementActivity | null> } {
+): Promise<{ backendPid: number; result: () => Promise<StatementActivity | null> }> {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {}, connection: { application_name: 'bench-activity' } })
+  const [backend] = await sql<{ pid: number }[]>`select pg_backend_pid() as pid`
   const startAt = performance.now() + (durationSec * 1000) / 6
   const stopAt = performance.now() + (durationSec * 5000) / 6
   const samples: ActivitySample[] = []
@@ -67,6 +69,7 @@ export function sampleStatementActivity(
     }
   })()
   return {
+    backendPid: backend!.pid,
     async result() {
       stopped = true
       await sampling.catch(() => {})

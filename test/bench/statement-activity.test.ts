@@ -27,12 +27,14 @@ describe('bench: the group-commit connections activity in Postgres', () => {
     try {
       await Promise.all([busy`select 1`, idle`select 1`])
       const statement = busy`select pg_sleep(1.5)`.execute()
-      const sampling = sampleStatementActivity(TEST_POSTGRES_URL, 1.2, 10, applicationName)
-      const idleSampling = sampleStatementActivity(TEST_POSTGRES_URL, 1.2, 10, `${applicationName}-idle`)
+      const sampling = await sampleStatementActivity(TEST_POSTGRES_URL, 1.2, 10, applicationName)
+      const idleSampling = await sampleStatementActivity(TEST_POSTGRES_URL, 1.2, 10, `${applicationName}-idle`)
       await Bun.sleep(1_250)
       const [activity, idleActivity] = await Promise.all([sampling.result(), idleSampling.result()])
       await statement
       expect(activity!.samples).toBeGreaterThan(20)
+      expect(sampling.backendPid).toBeGreaterThan(0)
+      expect(sampling.backendPid).not.toBe(idleSampling.backendPid)
       expect(activity!.busyShare).toBe(1)
       expect(activity!.states).toEqual({ 'Timeout:PgSleep': 1 })
       expect(idleActivity!.busyShare).toBe(0)
