@@ -103,6 +103,14 @@ export function runQueueBetween(before: SchedSnapshot, after: SchedSnapshot, sec
   return { seconds: Math.round(seconds * 10) / 10, groups }
 }
 
+/**
+ * The part of a run that takes `durationSec` from now that the bench samples: its middle four sixths, the first
+ * and last sixth left out, where processes start and stop (ms from now).
+ */
+export function middleOfRun(durationSec: number): { fromMs: number; toMs: number } {
+  return { fromMs: (durationSec * 1000) / 6, toMs: (durationSec * 5000) / 6 }
+}
+
 export class CpuMeter {
   /** @param roles pids of our own children by group name (service, stub users, bare server). */
   constructor(private readonly roles: Map<number, string>) {}
@@ -175,8 +183,9 @@ export class CpuMeter {
   private runQueueWindow(durationSec: number): { result: () => RunQueueUse | null } {
     let start: { at: number; snapshot: SchedSnapshot } | null = null
     let end: { at: number; snapshot: SchedSnapshot } | null = null
-    const first = setTimeout(() => (start = { at: performance.now(), snapshot: this.schedSnapshot() }), (durationSec * 1000) / 6)
-    const last = setTimeout(() => (end = { at: performance.now(), snapshot: this.schedSnapshot() }), (durationSec * 5000) / 6)
+    const { fromMs, toMs } = middleOfRun(durationSec)
+    const first = setTimeout(() => (start = { at: performance.now(), snapshot: this.schedSnapshot() }), fromMs)
+    const last = setTimeout(() => (end = { at: performance.now(), snapshot: this.schedSnapshot() }), toMs)
     return {
       result: () => {
         clearTimeout(first)

@@ -1,4 +1,5 @@
 import postgres from 'postgres'
+import { middleOfRun } from './cpu'
 import { sidePoolName } from '../src/storage/postgres/index'
 
 /**
@@ -41,8 +42,8 @@ export function formatActivity(runName: string, activity: StatementActivity): st
 }
 
 /**
- * Samples the group-commit connections' activity over the middle of a run that takes `durationSec` from now (its
- * first and last sixth left out, as for the run-queue waits). `result()`, once the run has ended, gives the summary,
+ * Samples the group-commit connections' activity over the middle of a run that takes `durationSec` from now
+ * (middleOfRun, as for the run-queue waits). `result()`, once the run has ended, gives the summary,
  * or null if too few samples were taken. The sampling costs Postgres one short query per interval, on the backend
  * `backendPid` (the bench counts its CPU as its own, not as the service's database load).
  */
@@ -54,8 +55,9 @@ export async function sampleStatementActivity(
 ): Promise<{ backendPid: number; result: () => Promise<StatementActivity | null> }> {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {}, connection: { application_name: 'bench-activity' } })
   const [backend] = await sql<{ pid: number }[]>`select pg_backend_pid() as pid`
-  const startAt = performance.now() + (durationSec * 1000) / 6
-  const stopAt = performance.now() + (durationSec * 5000) / 6
+  const { fromMs, toMs } = middleOfRun(durationSec)
+  const startAt = performance.now() + fromMs
+  const stopAt = performance.now() + toMs
   const samples: ActivitySample[] = []
   let stopped = false
   const sampling = (async () => {
