@@ -82,6 +82,9 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
 }
 
+/** The application_name of pgbench's connections, by which the bench finds them in pg_stat_activity. */
+export const PGBENCH_APPLICATION_NAME = 'bench-pgbench'
+
 /** pgbench with per-transaction logs (-l), so p50/p99 are exact rather than only the mean. */
 export async function runPgbench(run: PgbenchRun): Promise<LoadResult> {
   const url = new URL(run.databaseUrl)
@@ -95,6 +98,7 @@ export async function runPgbench(run: PgbenchRun): Promise<LoadResult> {
   ]
   const env: Record<string, string> = { ...(process.env as Record<string, string>) }
   if (url.password) env.PGPASSWORD = decodeURIComponent(url.password)
+  env.PGAPPNAME = PGBENCH_APPLICATION_NAME
   const proc = Bun.spawn(args, { env, stdout: 'pipe', stderr: 'pipe' })
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
   const logs = readdirSync(run.logDir).filter((name) => name.startsWith(prefix.split('/').pop()!))

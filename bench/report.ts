@@ -32,7 +32,10 @@ export interface RunRecord {
   callsPerPost?: CallsPerPost
   /** Progress runs: batch statements over 100 ms and calls past their deadline (bench/stages.ts). */
   stalls?: DatabaseStalls
-  /** What the group-commit connections did in Postgres during a progress run (bench/statement-activity.ts). */
+  /**
+   * What the connections under test did in Postgres (bench/statement-activity.ts): the service's group-commit
+   * connections in a progress run, pgbench's in a pgbench run.
+   */
   statementActivity?: StatementActivity
 }
 

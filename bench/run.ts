@@ -19,7 +19,7 @@ import {
 } from './stages'
 import { POINTS, TARGETS, STAR_TOKEN_STEP } from './catalog'
 import { CpuMeter, waitForQuiet, type RunQueueUse } from './cpu'
-import { runPgbench, runWrk, wrkInstalled, type LoadResult } from './load'
+import { PGBENCH_APPLICATION_NAME, runPgbench, runWrk, wrkInstalled, type LoadResult } from './load'
 import { parseOptions, type BenchOptions } from './options'
 import { perfInstalled, recordPerf, summarisePerf, type PerfSummary } from './perf'
 import { createBenchDatabase, settleBeforePhase, serverVersion, dropBenchDatabase, readDatabaseFacts, seedPostgres, type DatabaseFacts, type SeedSummary } from './postgres'
@@ -28,7 +28,7 @@ import { formatProfile, summariseProfile, type ProfileSummary } from './profile'
 import { BenchRedis, compareBoard } from './redis'
 import { type Check, type RunRecord, evaluateTargets, formatChecks, formatCpu, formatRunQueue, formatTable, formatTargets, roundRatios, totalErrors } from './report'
 import { readSqliteFacts, seedSqlite } from './sqlite'
-import { formatActivity, sampleStatementActivity, type StatementActivity } from './statement-activity'
+import { formatActivity, formatBaselineActivity, sampleStatementActivity, type StatementActivity } from './statement-activity'
 import { PRODUCTION_RUNTIME_ENV } from '../src/ops/runtime-env'
 
 const BENCH_DIR = import.meta.dir
@@ -204,18 +204,14 @@ async function measureWrk(
   log(`${phase.name}: wrk -t${options.wrkThreads} -c${options.connections} -d${options.durationSec}s`)
   // The service's own stage histograms and call counters, read around the run (outside the CPU accounting).
   const metricsBefore = phase.script === 'progress' ? await scrapeMetrics(phase.url) : null
-  const activity =
-    phase.script === 'progress' && !options.sqlite ? await sampleStatementActivity(stage.databaseUrl, options.durationSec).catch(() => null) : null
-  // The sampler's backend is the bench's own work, not the service's database load.
-  if (activity) stage.roles.set(activity.backendPid, 'runner')
+  const activity = phase.script === 'progress' && !options.sqlite ? await startActivitySampler(stage) : null
   rss?.enter(phase.name)
   const { value: result, cpu, runQueue } = await stage.meter.measure(options.durationSec, cpus().length, () =>
     runWrk({ ...base, durationSec: options.durationSec, env: wrkEnv(stage, phase.name, phase.env) }),
   )
   rss?.enter(null)
   const progress = metricsBefore === null ? null : progressMetricsBetween(metricsBefore, await scrapeMetrics(phase.url))
-  const statementActivity = await activity?.result()
-  if (activity) stage.roles.delete(activity.backendPid)
+  const statementActivity = await activity?.()
   log(`${phase.name}: ${result.perSecond} req/s, p99 ${result.latencyMs.p99} ms, errors ${totalErrors(result)}`)
   return {
     result,
@@ -227,6 +223,22 @@ async function measureWrk(
     ...(progress?.callsPerPost ? { callsPerPost: progress.callsPerPost } : {}),
     ...(progress ? { stalls: progress.stalls } : {}),
     ...(statementActivity ? { statementActivity } : {}),
+  }
+}
+
+/**
+ * Starts sampling the activity in Postgres of the connections named `applicationName` (by default the service's
+ * group-commit connections) over the measured run's middle; the function it answers ends the sampling and gives the
+ * summary. The sampler's backend is the bench's own work, not the database load under test.
+ */
+async function startActivitySampler(stage: Stage, applicationName?: string): Promise<() => Promise<StatementActivity | undefined>> {
+  const activity = await sampleStatementActivity(stage.databaseUrl, stage.options.durationSec, undefined, applicationName).catch(() => null)
+  if (!activity) return async () => undefined
+  stage.roles.set(activity.backendPid, 'runner')
+  return async () => {
+    const summary = await activity.result()
+    stage.roles.delete(activity.backendPid)
+    return summary ?? undefined
   }
 }
 
@@ -248,11 +260,21 @@ async function measurePgbench(stage: Stage, name: string): Promise<RunRecord> {
   await settleBeforePhase(stage.databaseUrl)
   const busyBeforeCores = await quiet(stage)
   log(`pgbench: -c${options.connections} -j${options.pgbenchJobs} -T${options.durationSec}`)
+  const activity = await startActivitySampler(stage, PGBENCH_APPLICATION_NAME)
   const { value: result, cpu, runQueue } = await stage.meter.measure(options.durationSec, cpus().length, () =>
     runPgbench({ ...base, durationSec: options.durationSec }),
   )
+  const statementActivity = await activity()
   log(`pgbench: ${result.perSecond} tx/s, p99 ${result.latencyMs.p99} ms, failed ${result.errors}`)
-  return { name, role: 'baseline', result, cpu, ...(runQueue ? { runQueue } : {}), busyBeforeCores }
+  return {
+    name,
+    role: 'baseline',
+    result,
+    cpu,
+    ...(runQueue ? { runQueue } : {}),
+    busyBeforeCores,
+    ...(statementActivity ? { statementActivity } : {}),
+  }
 }
 
 async function measureBare(stage: Stage): Promise<RunRecord> {
@@ -462,6 +484,13 @@ async function main(): Promise<number> {
     for (const run of staged) if (run.callsPerPost) console.log(`  ${formatCallsPerPost(run.name, run.callsPerPost)}`)
     for (const run of staged) if (run.stalls) console.log(`  ${formatStalls(run.name, run.stalls)}`)
     for (const run of staged) if (run.statementActivity) console.log(`  ${formatActivity(run.name, run.statementActivity)}`)
+  }
+  const pgbenchRuns = runs.filter((run) => run.result.tool === 'pgbench' && run.statementActivity)
+  if (pgbenchRuns.length > 0) {
+    console.log(`\npgbench's connections in Postgres:`)
+    for (const run of pgbenchRuns) {
+      console.log(`  ${formatBaselineActivity(run.name, run.statementActivity!, options.connections)}`)
+    }
   }
   if (rounds) console.log(`\nprogress vs pgbench over ${rounds.ratios.length} rounds: ${rounds.ratios.map((r) => `${r}×`).join(', ')}; median ${rounds.median}×`)
   if (targets.length > 0) console.log(`\ntargets:\n${formatTargets(targets)}`)
