@@ -142,15 +142,20 @@ export interface DatabaseStalls {
 const STALL_SECONDS = 0.1
 const SLOW_CALLS = 'achievement_storage_slow_calls_total'
 
-function statementsOverStall(text: string): number {
-  const statement = parseStageHistograms(text).get('statement')
+function statementsOverStall(histograms: Map<string, StageHistogram>): number {
+  const statement = histograms.get('statement')
   if (!statement) return 0
   return statement.count - (statement.buckets.find((bucket) => bucket.le === STALL_SECONDS)?.count ?? statement.count)
 }
 
-export function stallsBetween(before: string, after: string): DatabaseStalls {
+/** The stalls between two scrapes, given their texts and (when already parsed) their stage histograms. */
+export function stallsBetween(
+  before: string,
+  after: string,
+  histograms = { before: parseStageHistograms(before), after: parseStageHistograms(after) },
+): DatabaseStalls {
   return {
-    statementsOver100Ms: statementsOverStall(after) - statementsOverStall(before),
+    statementsOver100Ms: statementsOverStall(histograms.after) - statementsOverStall(histograms.before),
     callsPastDeadline: totalOf(after, SLOW_CALLS) - totalOf(before, SLOW_CALLS),
   }
 }
@@ -164,8 +169,9 @@ export function progressMetricsBetween(
   before: string,
   after: string,
 ): { stages: StageLatency[]; callsPerPost: CallsPerPost | null; stalls: DatabaseStalls } {
-  const stages = stagesBetween(parseStageHistograms(before), parseStageHistograms(after))
-  return { stages, callsPerPost: callsPerPostBetween(before, after, stages), stalls: stallsBetween(before, after) }
+  const histograms = { before: parseStageHistograms(before), after: parseStageHistograms(after) }
+  const stages = stagesBetween(histograms.before, histograms.after)
+  return { stages, callsPerPost: callsPerPostBetween(before, after, stages), stalls: stallsBetween(before, after, histograms) }
 }
 
 export function formatCallsPerPost(runName: string, calls: CallsPerPost): string {
