@@ -49,8 +49,6 @@ const CONNECTION_CODES = new Set([
   '53300', // too_many_connections
 ])
 
-export { StorageCallTimeoutError }
-
 const timedOut = (operation: string, ms: number, call: Promise<unknown>) => () =>
   new StorageCallTimeoutError(`database call ${operation} timed out after ${ms} ms`, call)
 
