@@ -13,8 +13,8 @@ import {
   startLeaderboardService,
   uniqueBoardKey,
   type LeaderboardTestService,
+  waitForFirstRebuild,
 } from './support'
-import { waitFor } from '../support/wait'
 import Redis from 'ioredis'
 
 // Tied players whose order differs between byte order and a linguistic collation (en-US puts 'a' before 'A' and
@@ -35,7 +35,7 @@ for (const backend of ['database', 'redis'] as const) {
       svc = await startLeaderboardService('postgres', { databaseUrl: database.url, env })
       if (backend === 'redis') {
         const redis = new Redis(SHARED_REDIS_URL)
-        await waitFor('the first rebuild', async () => (await redis.exists(`${key}:marker`)) === 1, 5_000)
+        await waitForFirstRebuild(redis, key)
         redis.disconnect()
       }
       for (const userId of ['leader', ...TIED]) {

@@ -8,8 +8,8 @@ import {
   uniqueBoardKey,
   type LeaderboardTestService,
   type SeedRow,
+  waitForFirstRebuild,
 } from './support'
-import { waitFor } from '../support/wait'
 
 type Backend = 'redis' | 'database'
 
@@ -31,7 +31,7 @@ for (const dialect of DIALECTS) {
         svc = await startLeaderboardService(dialect, { env })
         if (backend === 'redis') {
           await redis.connect()
-          await waitFor('the first rebuild', async () => (await redis.exists(`${key}:marker`)) === 1, 5_000)
+          await waitForFirstRebuild(redis, key)
         }
       })
       afterAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import Redis from 'ioredis'
 import { DIALECTS, startTestService, type TestService } from '../support/service'
-import { deleteBoardKeys, SHARED_REDIS_URL, startLeaderboardService, uniqueBoardKey, type LeaderboardTestService } from './support'
+import { deleteBoardKeys, SHARED_REDIS_URL, startLeaderboardService, uniqueBoardKey, waitForFirstRebuild, type LeaderboardTestService } from './support'
 import { waitFor } from '../support/wait'
 
 const PLAYERS = 1_000
@@ -26,7 +26,7 @@ for (const dialect of DIALECTS) {
       // Postgres: a second instance on the same database and the same Redis board.
       second = dialect === 'postgres' ? await startTestService(dialect, { databaseUrl: first.databaseUrl, env }) : first
       await redis.connect()
-      await waitFor('the first rebuild', async () => (await redis.exists(`${key}:marker`)) === 1, 5_000)
+      await waitForFirstRebuild(redis, key)
       for (const achievement of [
         { code: 'lb-first', points: 40, progress_target: 1 },
         { code: 'lb-grind', points: 250, progress_target: 3 },

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import Redis from 'ioredis'
 import { DIALECTS } from '../support/service'
-import { deleteBoardKeys, SHARED_REDIS_URL, startLeaderboardService, uniqueBoardKey, type LeaderboardTestService } from './support'
-import { waitFor } from '../support/wait'
+import { deleteBoardKeys, SHARED_REDIS_URL, startLeaderboardService, uniqueBoardKey, waitForFirstRebuild, type LeaderboardTestService } from './support'
 
 for (const dialect of DIALECTS) {
   describe(`POST /leaderboard/rebuild (${dialect})`, () => {
@@ -15,7 +14,7 @@ for (const dialect of DIALECTS) {
       svc = await startLeaderboardService(dialect, { env: { ACHIEVEMENT_REDIS_URL: SHARED_REDIS_URL, LEADERBOARD_KEY: key } })
       noRedis = await startLeaderboardService(dialect)
       await redis.connect()
-      await waitFor('the first rebuild', async () => (await redis.exists(`${key}:marker`)) === 1, 5_000)
+      await waitForFirstRebuild(redis, key)
     })
     afterAll(async () => {
       await svc.close()

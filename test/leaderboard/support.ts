@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import Redis from 'ioredis'
 import postgres from 'postgres'
 import { freePort } from '../support/ports'
+import { waitFor } from '../support/wait'
 import { startTestService, type Dialect, type TestService, type TestServiceOptions } from '../support/service'
 
 import { SHARED_REDIS_URL } from '../support/redis'
@@ -15,6 +16,11 @@ export const randomSuffix = () => `${Date.now().toString(36)}${Math.random().toS
 
 /** A leaderboard key of its own for one test file (the shared Redis is used by others: never flush it). */
 export const uniqueBoardKey = () => `test:lb:${randomSuffix()}`
+
+/** Waits until the service's first rebuild has marked the board `key` complete (its marker key exists). */
+export async function waitForFirstRebuild(redis: Redis, key: string): Promise<void> {
+  await waitFor('the first rebuild', async () => (await redis.exists(`${key}:marker`)) === 1, 5_000)
+}
 
 /** Deletes every key starting with the board key (board, marker, rebuild lock, temporary keys). */
 export async function deleteBoardKeys(redisUrl: string, key: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import Redis from 'ioredis'
-import { deleteBoardKeys, SHARED_REDIS_URL, uniqueBoardKey } from '../leaderboard/support'
+import { deleteBoardKeys, SHARED_REDIS_URL, uniqueBoardKey, waitForFirstRebuild } from '../leaderboard/support'
 import { waitFor } from '../support/wait'
 import { holdScoreRowLock } from '../support/postgres'
 import { DIALECTS, startTestService, type TestService } from '../support/service'
@@ -58,7 +58,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))(
         options: { ops: { storageGuard: SHORT_PATIENCE } },
       })
       await redis.connect()
-      await waitFor('the first rebuild', async () => (await redis.exists(`${key}:marker`)) === 1, 5_000)
+      await waitForFirstRebuild(redis, key)
     })
     afterAll(async () => {
       redis.disconnect()
