@@ -1,6 +1,6 @@
 import type { CpuUse, RunQueueUse } from './cpu'
 import type { LoadResult } from './load'
-import type { CallsPerPost, DatabaseStalls, StageLatency } from './stages'
+import type { AnswerTimes, CallsPerPost, DatabaseStalls, StageLatency } from './stages'
 import type { StatementActivity } from './statement-activity'
 
 export interface Target {
@@ -32,6 +32,8 @@ export interface RunRecord {
   callsPerPost?: CallsPerPost
   /** Progress runs: batch statements over 100 ms and calls past their deadline (bench/stages.ts). */
   stalls?: DatabaseStalls
+  /** Progress runs: the share of posts the service answered within each of its histogram's bounds (bench/stages.ts). */
+  answerTimes?: AnswerTimes
   /**
    * What the connections under test did in Postgres (bench/statement-activity.ts): the service's group-commit
    * connections in a progress run, pgbench's in a pgbench run.

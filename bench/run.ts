@@ -8,11 +8,13 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { cpus, tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 import {
+  formatAnswerTimes,
   formatCallsPerPost,
   formatStages,
   formatStalls,
   progressMetricsBetween,
   scrapeMetrics,
+  type AnswerTimes,
   type CallsPerPost,
   type DatabaseStalls,
   type StageLatency,
@@ -192,6 +194,7 @@ async function measureWrk(
   stages?: StageLatency[]
   callsPerPost?: CallsPerPost
   stalls?: DatabaseStalls
+  answerTimes?: AnswerTimes
   statementActivity?: StatementActivity
 }> {
   const { options } = stage
@@ -222,6 +225,7 @@ async function measureWrk(
     ...(progress ? { stages: progress.stages } : {}),
     ...(progress?.callsPerPost ? { callsPerPost: progress.callsPerPost } : {}),
     ...(progress ? { stalls: progress.stalls } : {}),
+    ...(progress?.answerTimes ? { answerTimes: progress.answerTimes } : {}),
     ...(statementActivity ? { statementActivity } : {}),
   }
 }
@@ -483,6 +487,7 @@ async function main(): Promise<number> {
     for (const run of staged) console.log(`  ${formatStages(run.name, run.stages!)}`)
     for (const run of staged) if (run.callsPerPost) console.log(`  ${formatCallsPerPost(run.name, run.callsPerPost)}`)
     for (const run of staged) if (run.stalls) console.log(`  ${formatStalls(run.name, run.stalls)}`)
+    for (const run of staged) if (run.answerTimes) console.log(`  ${formatAnswerTimes(run.name, run.answerTimes)}`)
     for (const run of staged) if (run.statementActivity) console.log(`  ${formatActivity(run.name, run.statementActivity)}`)
   }
   const pgbenchRuns = runs.filter((run) => run.result.tool === 'pgbench' && run.statementActivity)

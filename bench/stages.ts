@@ -164,14 +164,19 @@ export function formatStalls(runName: string, stalls: DatabaseStalls): string {
   return `${runName}: database stalls: ${stalls.statementsOver100Ms} batch statements over 100 ms, ${stalls.callsPastDeadline} calls past their deadline`
 }
 
-/** A progress run's stages, calls per post and stalls, from the service's /metrics text before and after the run. */
+/** A progress run's stages, calls per post, stalls and answer times, from the service's /metrics text before and after the run. */
 export function progressMetricsBetween(
   before: string,
   after: string,
-): { stages: StageLatency[]; callsPerPost: CallsPerPost | null; stalls: DatabaseStalls } {
+): { stages: StageLatency[]; callsPerPost: CallsPerPost | null; stalls: DatabaseStalls; answerTimes: AnswerTimes | null } {
   const histograms = { before: parseStageHistograms(before), after: parseStageHistograms(after) }
   const stages = stagesBetween(histograms.before, histograms.after)
-  return { stages, callsPerPost: callsPerPostBetween(before, after, stages), stalls: stallsBetween(before, after, histograms) }
+  return {
+    stages,
+    callsPerPost: callsPerPostBetween(before, after, stages),
+    stalls: stallsBetween(before, after, histograms),
+    answerTimes: answerTimesBetween(before, after),
+  }
 }
 
 export function formatCallsPerPost(runName: string, calls: CallsPerPost): string {
@@ -190,4 +195,53 @@ export function formatStages(runName: string, stages: StageLatency[]): string {
     return `${name} p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms, mean ${s.meanMs} ms (${s.count} ${unit})`
   })
   return `${runName}: ${cells.join('; ')}`
+}
+
+const HTTP_DURATION = 'http_request_duration_seconds'
+const PROGRESS_ROUTE = '/api/v1/achievements/users/:user_id/progress'
+
+/**
+ * How long the service took to answer the run's posts, from receiving each to its response (its own
+ * `http_request_duration_seconds`, every status): the share answered within each bucket bound. wrk's p99 counts
+ * more than this: the time a post and its answer spent in the kernel and in wrk, and, for each answer slower than
+ * twice the run's mean interval per connection, the samples wrk adds for the posts that connection could not send
+ * meanwhile (its correction for coordinated omission). So the share over 25 ms here says how much of a missed p99
+ * target the service's own time explains.
+ */
+export interface AnswerTimes {
+  posts: number
+  /** Share of posts answered within each bound (ms), ascending. */
+  within: { ms: number; share: number }[]
+}
+
+function progressDurationBuckets(text: string): Map<number, number> {
+  const counts = new Map<number, number>()
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${HTTP_DURATION}_bucket{`) || !line.includes('method="POST"')) continue
+    if (!line.includes(`route="${PROGRESS_ROUTE}"`)) continue
+    const le = /le="([^"]+)"/.exec(line)?.[1]
+    if (le === undefined) continue
+    const bound = le === '+Inf' ? Infinity : Number(le)
+    counts.set(bound, (counts.get(bound) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)))
+  }
+  return counts
+}
+
+/** The answer times of the posts between two scrapes; null when none was answered. */
+export function answerTimesBetween(before: string, after: string): AnswerTimes | null {
+  const start = progressDurationBuckets(before)
+  const end = progressDurationBuckets(after)
+  const posts = (end.get(Infinity) ?? 0) - (start.get(Infinity) ?? 0)
+  if (posts <= 0) return null
+  const within = [...end.entries()]
+    .filter(([bound]) => Number.isFinite(bound))
+    .sort(([a], [b]) => a - b)
+    .map(([bound, count]) => ({ ms: Math.round(bound * 1_000_000) / 1_000, share: (count - (start.get(bound) ?? 0)) / posts }))
+  return { posts, within }
+}
+
+export function formatAnswerTimes(runName: string, times: AnswerTimes, boundsMs = [10, 25, 50, 100]): string {
+  const percent = (share: number) => `${Math.round(share * 10_000) / 100} %`
+  const cells = times.within.filter((bucket) => boundsMs.includes(bucket.ms)).map((b) => `${percent(b.share)} within ${b.ms} ms`)
+  return `${runName}: answered by the service (receipt to response, its http_request_duration_seconds): ${cells.join(', ')} (${times.posts} posts)`
 }

@@ -1,7 +1,9 @@
-import { describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import {
+  answerTimesBetween,
   callsPerPostBetween,
   EVENT_LOOP_STAGE,
+  formatAnswerTimes,
   formatCallsPerPost,
   formatStalls,
   formatStages,
@@ -11,6 +13,7 @@ import {
   stallsBetween,
   type StageLatency,
 } from '../../bench/stages'
+import { DIALECTS, startTestService, type TestService } from '../support/service'
 
 const exposition = (commit: number[], rank: number[]) =>
   [
@@ -113,4 +116,69 @@ describe('bench: progress stages from the service histograms', () => {
     expect(formatStalls('progress', stalls)).toBe('progress: database stalls: 3 batch statements over 100 ms, 2 calls past their deadline')
     expect(stallsBetween('', '')).toEqual({ statementsOver100Ms: 0, callsPastDeadline: 0 })
   })
+
+  test("answer times: the share of the run's progress posts the service answered within each bound, every status, no other route", () => {
+    const route = '/api/v1/achievements/users/:user_id/progress'
+    const bucketLines = (method: string, path: string, status: number, counts: number[]) =>
+      ['0.01', '0.025', '0.05', '0.1', '+Inf'].map(
+        (le, i) => `http_request_duration_seconds_bucket{method="${method}",route="${path}",status="${status}",le="${le}"} ${counts[i]}`,
+      )
+    const scrape = (ok: number[], refused: number[]) =>
+      [
+        ...bucketLines('POST', route, 200, ok),
+        ...bucketLines('POST', route, 429, refused),
+        ...bucketLines('GET', route, 200, [500, 500, 500, 500, 500]),
+        ...bucketLines('POST', '/api/v1/achievements', 201, [7, 7, 7, 7, 7]),
+        `http_request_duration_seconds_count{method="POST",route="${route}",status="200"} ${ok[4]}`,
+      ].join('\n')
+    // Before the run: 10 posts, all within 10 ms. During it: 100 posts answered 200 and 0 refused.
+    const times = answerTimesBetween(scrape([10, 10, 10, 10, 10], [0, 0, 0, 0, 0]), scrape([40, 96, 108, 110, 110], [0, 0, 0, 0, 0]))
+    expect(times).toEqual({
+      posts: 100,
+      within: [
+        { ms: 10, share: 0.3 },
+        { ms: 25, share: 0.86 },
+        { ms: 50, share: 0.98 },
+        { ms: 100, share: 1 },
+      ],
+    })
+    expect(formatAnswerTimes('progress', times!)).toBe(
+      'progress: answered by the service (receipt to response, its http_request_duration_seconds): ' +
+        '30 % within 10 ms, 86 % within 25 ms, 98 % within 50 ms, 100 % within 100 ms (100 posts)',
+    )
+    // A refused post is answered too: it counts with its own status.
+    const withRefused = answerTimesBetween(scrape([0, 0, 0, 0, 0], [0, 0, 0, 0, 0]), scrape([1, 1, 1, 1, 1], [0, 0, 0, 1, 1]))
+    expect(withRefused!.posts).toBe(2)
+    expect(withRefused!.within.find((bucket) => bucket.ms === 50)!.share).toBe(0.5)
+    expect(answerTimesBetween(scrape([1, 1, 1, 1, 1], [0, 0, 0, 0, 0]), scrape([1, 1, 1, 1, 1], [0, 0, 0, 0, 0]))).toBeNull()
+  })
 })
+
+for (const dialect of DIALECTS) {
+  describe(`bench: answer times read from the service's own /metrics (${dialect})`, () => {
+    let svc: TestService
+    beforeAll(async () => {
+      svc = await startTestService(dialect)
+      expect((await svc.call('POST', '/achievements', { code: 'first-win', title: 'First', description: '' })).status).toBe(201)
+    })
+    afterAll(async () => {
+      await svc.close()
+    })
+
+    test("the posts answered between two scrapes, whatever their status, and no other route's requests", async () => {
+      const scrape = async () => (await svc.call('GET', '!/metrics')).body as string
+      await svc.call('POST', '/users/before-run/progress', { achievement_code: 'first-win' })
+      await Bun.sleep(5) // the duration is observed after the response
+      const before = await scrape()
+      expect((await svc.call('POST', '/users/in-run/progress', { achievement_code: 'first-win' })).status).toBe(200)
+      expect((await svc.call('POST', '/users/in-run/progress', { achievement_code: 'no-such-code' })).status).toBe(404)
+      await svc.call('GET', '/achievements')
+      await Bun.sleep(5)
+      const times = answerTimesBetween(before, await scrape())
+      expect(times?.posts).toBe(2)
+      expect(times!.within.map((bucket) => bucket.ms)).toEqual(expect.arrayContaining([10, 25, 50, 100]))
+      // Answered in-process, within the last bound.
+      expect(times!.within.at(-1)!.share).toBe(1)
+    })
+  })
+}
