@@ -28,6 +28,28 @@ export interface StageLatency {
   p99Ms: number
 }
 
+/** One sample line of a Prometheus text exposition. */
+interface Sample {
+  name: string
+  labels: Record<string, string | undefined>
+  value: number
+}
+
+/** The samples of a Prometheus text exposition whose metric name starts with one of `prefixes`. */
+function* samplesOf(text: string, ...prefixes: string[]): Generator<Sample> {
+  for (const line of text.split('\n')) {
+    if (!prefixes.some((prefix) => line.startsWith(prefix))) continue
+    const match = /^(\w+)(?:\{([^}]*)\})? (\S+)$/.exec(line)
+    if (!match) continue
+    const [, name, labelText, valueText] = match
+    const labels = Object.fromEntries([...(labelText ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]))
+    yield { name: name!, labels, value: Number(valueText) }
+  }
+}
+
+/** A histogram bucket's upper bound, from its `le` label. */
+const boundOf = (le: string | undefined) => (le === '+Inf' ? Infinity : Number(le))
+
 /** The stage histograms of a Prometheus text exposition. */
 export function parseStageHistograms(text: string): Map<string, StageHistogram> {
   const stages = new Map<string, StageHistogram>()
@@ -36,18 +58,12 @@ export function parseStageHistograms(text: string): Map<string, StageHistogram> 
     if (!histogram) stages.set(stage, (histogram = { buckets: [], sum: 0, count: 0 }))
     return histogram
   }
-  for (const line of text.split('\n')) {
-    const metric = line.startsWith(METRIC) ? METRIC : line.startsWith(EVENT_LOOP_METRIC) ? EVENT_LOOP_METRIC : null
-    if (!metric) continue
-    const match = /^(\w+)(?:\{([^}]*)\})? (\S+)$/.exec(line)
-    if (!match) continue
-    const [, name, labelText, valueText] = match
-    const labels = Object.fromEntries([...(labelText ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]))
+  for (const { name, labels, value } of samplesOf(text, METRIC, EVENT_LOOP_METRIC)) {
+    const metric = name.startsWith(METRIC) ? METRIC : EVENT_LOOP_METRIC
     const stage = metric === EVENT_LOOP_METRIC ? EVENT_LOOP_STAGE : labels.stage
     if (!stage) continue
-    const value = Number(valueText)
     const histogram = of(stage)
-    if (name === `${metric}_bucket`) histogram.buckets.push({ le: labels.le === '+Inf' ? Infinity : Number(labels.le), count: value })
+    if (name === `${metric}_bucket`) histogram.buckets.push({ le: boundOf(labels.le), count: value })
     else if (name === `${metric}_sum`) histogram.sum = value
     else if (name === `${metric}_count`) histogram.count = value
   }
@@ -109,9 +125,7 @@ const BOARD_CALLS = 'achievement_leaderboard_write_batches_total'
 /** A counter's value: the sum of its samples over all its label sets; 0 when the service lacks it (e.g. no Redis). */
 function totalOf(text: string, name: string): number {
   let total = 0
-  for (const line of text.split('\n')) {
-    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) total += Number(line.slice(line.lastIndexOf(' ') + 1))
-  }
+  for (const sample of samplesOf(text, name)) if (sample.name === name) total += sample.value
   return total
 }
 
@@ -217,13 +231,11 @@ export interface AnswerTimes {
 
 function progressDurationBuckets(text: string): Map<number, number> {
   const counts = new Map<number, number>()
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${HTTP_DURATION}_bucket{`) || !line.includes('method="POST"')) continue
-    if (!line.includes(`route="${PROGRESS_ROUTE}"`)) continue
-    const le = /le="([^"]+)"/.exec(line)?.[1]
-    if (le === undefined) continue
-    const bound = le === '+Inf' ? Infinity : Number(le)
-    counts.set(bound, (counts.get(bound) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)))
+  for (const { name, labels, value } of samplesOf(text, HTTP_DURATION)) {
+    if (name !== `${HTTP_DURATION}_bucket` || labels.method !== 'POST' || labels.route !== PROGRESS_ROUTE) continue
+    if (labels.le === undefined) continue
+    const bound = boundOf(labels.le)
+    counts.set(bound, (counts.get(bound) ?? 0) + value)
   }
   return counts
 }
