@@ -80,6 +80,62 @@ export function roundRatios(runs: RunRecord[]): { ratios: number[]; median: numb
   return { ratios, median }
 }
 
+/**
+ * What the machine's CPU allows a ratio target, from the CPU per request both runs measured: were each to keep
+ * every core busy at its own cost per request (the load generator's included: wrk's, pgbench's client), the
+ * ratio would be the baseline's cost over the run's. Below the target, no better use of the machine reaches
+ * it; only a request that costs the machine less does.
+ */
+export interface RatioCeiling {
+  run: string
+  baseline: string
+  /** The whole machine's busy CPU per request (µs): the run's and its baseline's. */
+  runCostUs: number
+  baselineCostUs: number
+  /** The ratio with every core busy at those costs. */
+  ceiling: number
+  targetRatio: number
+  /** The most a request of the run may cost the machine for the target ratio against this baseline (µs). */
+  targetCostUs: number
+  /** Share of the machine's cores the run kept busy. */
+  busyShare: number
+}
+
+const costPerRequestUs = (run: RunRecord) => (run.result.perSecond > 0 ? (run.cpu.busyCores * 1e6) / run.result.perSecond : 0)
+
+export function ratioCeilings(runs: RunRecord[], cores: number): RatioCeiling[] {
+  const ceilings: RatioCeiling[] = []
+  for (const run of runs) {
+    const targetRatio = run.target?.minRatio
+    const baseline = runs.find((other) => other.name === run.baseline)
+    if (targetRatio === undefined || !baseline) continue
+    const runCostUs = costPerRequestUs(run)
+    const baselineCostUs = costPerRequestUs(baseline)
+    if (runCostUs <= 0 || baselineCostUs <= 0) continue
+    ceilings.push({
+      run: run.name,
+      baseline: baseline.name,
+      runCostUs: Math.round(runCostUs),
+      baselineCostUs: Math.round(baselineCostUs),
+      ceiling: Math.round((baselineCostUs / runCostUs) * 100) / 100,
+      targetRatio,
+      targetCostUs: Math.round(baselineCostUs / targetRatio),
+      busyShare: Math.round((run.cpu.busyCores / cores) * 100) / 100,
+    })
+  }
+  return ceilings
+}
+
+export function formatRatioCeilings(ceilings: RatioCeiling[]): string {
+  return ceilings
+    .map(
+      (c) =>
+        `  ${c.run}: ${c.ceiling}× at most (a request ${number(c.runCostUs)} µs of the machine, ${c.baseline} ${number(c.baselineCostUs)} µs); ` +
+        `${c.targetRatio}× needs a request at ≤ ${number(c.targetCostUs)} µs; the run kept ${Math.round(c.busyShare * 100)} % of the cores busy`,
+    )
+    .join('\n')
+}
+
 export function evaluateTargets(runs: RunRecord[], rssMaxMb: number | null, rssLimitMb: number | null): TargetOutcome[] {
   const outcomes: TargetOutcome[] = []
   for (const run of runs) {

@@ -28,7 +28,7 @@ import { createBenchDatabase, settleBeforePhase, serverVersion, dropBenchDatabas
 import { type Child, RssSampler, freePort, logTail, runCommand, spawnChild, waitForHttp } from './processes'
 import { formatProfile, summariseProfile, type ProfileSummary } from './profile'
 import { BenchRedis, compareBoard } from './redis'
-import { type Check, type RunRecord, evaluateTargets, formatChecks, formatCpu, formatRunQueue, formatTable, formatTargets, roundRatios, totalErrors } from './report'
+import { type Check, type RunRecord, evaluateTargets, formatChecks, formatCpu, formatRatioCeilings, formatRunQueue, formatTable, formatTargets, ratioCeilings, roundRatios, totalErrors } from './report'
 import { readSqliteFacts, seedSqlite } from './sqlite'
 import { formatActivity, formatBaselineActivity, sampleStatementActivity, type StatementActivity } from './statement-activity'
 import { PRODUCTION_RUNTIME_ENV } from '../src/ops/runtime-env'
@@ -480,6 +480,7 @@ async function main(): Promise<number> {
   const targets = evaluateTargets(runs.filter((run) => !run.name.endsWith('(profiled)')), rssMaxMb, RSS_LIMIT_MB)
   const table = formatTable(runs)
   const rounds = roundRatios(runs)
+  const ceilings = ratioCeilings(runs.filter((run) => !run.name.endsWith('(profiled)')), cores)
   console.log(`\n${table}\n\n${formatCpu(runs, cores)}\n\n${formatRunQueue(runs)}\n\nservice max RSS: ${rssMaxMb} MB (target < ${RSS_LIMIT_MB} MB)`)
   const staged = runs.filter((run) => run.stages && run.stages.length > 0)
   if (staged.length > 0) {
@@ -498,6 +499,9 @@ async function main(): Promise<number> {
     }
   }
   if (rounds) console.log(`\nprogress vs pgbench over ${rounds.ratios.length} rounds: ${rounds.ratios.map((r) => `${r}×`).join(', ')}; median ${rounds.median}×`)
+  if (ceilings.length > 0) {
+    console.log(`\nratio ceilings (were both runs to keep all ${cores} cores busy at the CPU per request each measured):\n${formatRatioCeilings(ceilings)}`)
+  }
   if (targets.length > 0) console.log(`\ntargets:\n${formatTargets(targets)}`)
   console.log(`\nchecks:\n${formatChecks(checks)}`)
   for (const { name, profile, perf } of profiles) {
@@ -517,6 +521,7 @@ async function main(): Promise<number> {
     seed,
     runs,
     rounds,
+    ceilings,
     rssMaxMb,
     targets,
     checks,
