@@ -126,16 +126,6 @@ export function ratioCeilings(runs: RunRecord[], cores: number): RatioCeiling[] 
   return ceilings
 }
 
-export function formatRatioCeilings(ceilings: RatioCeiling[]): string {
-  return ceilings
-    .map(
-      (c) =>
-        `  ${c.run}: ${c.ceiling}× at most (a request ${number(c.runCostUs)} µs of the machine, ${c.baseline} ${number(c.baselineCostUs)} µs); ` +
-        `${c.targetRatio}× needs a request at ≤ ${number(c.targetCostUs)} µs; the run kept ${Math.round(c.busyShare * 100)} % of the cores busy`,
-    )
-    .join('\n')
-}
-
 export function evaluateTargets(runs: RunRecord[], rssMaxMb: number | null, rssLimitMb: number | null): TargetOutcome[] {
   const outcomes: TargetOutcome[] = []
   for (const run of runs) {
@@ -243,6 +233,16 @@ export function formatRunQueue(runs: RunRecord[]): string {
     }),
   ])
   return alignedLines(header, rows, (column) => column > 0).join('\n')
+}
+
+export function formatRatioCeilings(ceilings: RatioCeiling[]): string {
+  return ceilings
+    .map(
+      (c) =>
+        `  ${c.run}: ${c.ceiling}× at most (a request ${number(c.runCostUs)} µs of the machine, ${c.baseline} ${number(c.baselineCostUs)} µs); ` +
+        `${c.targetRatio}× needs a request at ≤ ${number(c.targetCostUs)} µs; the run kept ${Math.round(c.busyShare * 100)} % of the cores busy`,
+    )
+    .join('\n')
 }
 
 export function formatTargets(outcomes: TargetOutcome[]): string {
