@@ -20,6 +20,7 @@ import type {
 import { GroupCommitter, type GroupCommitOptions } from './group-commit'
 import { MAX_METADATA_BYTES, type ProgressRequest, type ProgressResponse } from './model'
 import { presentProgress, presentUser } from './present'
+import { ResponseStore } from './response-store'
 
 export const DEFINITION_NOT_FOUND = 'Achievement definition not found'
 const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/
@@ -153,15 +154,10 @@ function checkMetadata(metadata: ProgressRequest['metadata']): Record<string, un
   return metadata
 }
 
-const storedResponseKey = (caller: string, key: string) => `${caller}\u0000${key}`
-
 export class ProgressService {
   private readonly committer: GroupCommitter<ProgressCommand, ProgressResult>
-  /**
-   * Responses of keyed posts being stored, by caller and key. The post is answered before its response is stored;
-   * a replay on this instance meanwhile answers with the body from here, so it is the same byte for byte.
-   */
-  private readonly responsesBeingStored = new Map<string, { body: string; stored: Promise<void> }>()
+  /** Keyed posts' responses, stored for their replays after the posts are answered. */
+  private readonly responses: ResponseStore
 
   constructor(private readonly deps: ProgressServiceDeps) {
     this.committer = new GroupCommitter(
@@ -169,6 +165,7 @@ export class ProgressService {
       (command) => command.userId,
       deps.groupCommit,
     )
+    this.responses = new ResponseStore(deps.idempotency, deps.logger)
   }
 
   private async applyBatch(batch: ProgressCommand[]): Promise<ProgressOutcome[]> {
@@ -211,7 +208,7 @@ export class ProgressService {
   /** Resolves when every accepted command has committed (graceful shutdown). */
   async drain(): Promise<void> {
     await this.committer.drain()
-    await Promise.all([...this.responsesBeingStored.values()].map((entry) => entry.stored))
+    await this.responses.drain()
   }
 
   async submit(submission: ProgressSubmission): Promise<ProgressReply> {
@@ -295,22 +292,8 @@ export class ProgressService {
     const rank = await this.deps.rankTracker.submit(userId, result.user.totalPoints)
     this.onStage?.('rank', (performance.now() - committedAt) / 1000)
     const response = this.present(result, definitions, rank, submission.admin)
-    if (idempotency) this.storeResponse(idempotency.caller, idempotency.key, response)
+    if (idempotency) this.responses.store({ caller: idempotency.caller, key: idempotency.key, status: 200, body: JSON.stringify(response) })
     return { status: 200, body: response, replayed: false }
-  }
-
-  /** Stores a keyed post's response for its replays, off the request path (see responsesBeingStored). */
-  private storeResponse(caller: string, key: string, response: ProgressResponse): void {
-    const id = storedResponseKey(caller, key)
-    const body = JSON.stringify(response)
-    const stored = this.deps.idempotency
-      .complete(caller, key, 200, body)
-      .catch((error: unknown) => {
-        // The outcome is already stored with the work; a replay rebuilds the body from it.
-        this.deps.logger.warn('could not store idempotent response', { error })
-      })
-      .finally(() => this.responsesBeingStored.delete(id))
-    this.responsesBeingStored.set(id, { body, stored })
   }
 
   /**
@@ -348,8 +331,8 @@ export class ProgressService {
       throw new ApiError(422, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request body')
     }
     const { caller, key } = command.idempotency!
-    const beingStored = this.responsesBeingStored.get(storedResponseKey(caller, key))
-    if (beingStored) return { status: 200, body: JSON.parse(beingStored.body) as ProgressResponse, replayed: true }
+    const beingStored = this.responses.bodyOf(caller, key)
+    if (beingStored !== undefined) return { status: 200, body: JSON.parse(beingStored) as ProgressResponse, replayed: true }
     return this.replay(claim, command, definitions, admin)
   }
 

@@ -133,11 +133,19 @@ export type IdempotencyClaim =
   | { kind: 'in_flight' }
   | { kind: 'mismatch' }
 
+/** The response sent for a key whose work committed, kept for the key's replays. */
+export interface StoredResponse {
+  caller: string
+  key: string
+  status: number
+  body: string
+}
+
 export interface IdempotencyStore {
   /** Claims the key for this request, or says why not. An abandoned claim (lease expired) is taken over. */
   claim(caller: string, key: string, requestHash: string, leaseMs: number): Promise<IdempotencyClaim>
-  /** Stores the response sent for a claimed key whose work committed. */
-  complete(caller: string, key: string, status: number, body: string): Promise<void>
+  /** Stores the responses sent for keys whose work committed, any number in one call. */
+  complete(responses: readonly StoredResponse[]): Promise<void>
   /** Drops a claim whose work did not commit, so that a retry runs it. */
   release(caller: string, key: string): Promise<void>
   /** Deletes keys created before the given time; returns how many. */

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import postgres from 'postgres'
+import type { ServiceOptions } from '../../src/composition'
+import { createLogger } from '../../src/ops/logger'
 import { createStorage } from '../../src/storage'
 import { connectPostgres } from '../../src/storage/postgres/connection'
 import { APPLY_ROUND_SQL } from '../../src/storage/postgres/progress'
@@ -16,10 +18,10 @@ function withHeldResponses(storage: Storage) {
   const gate = new Promise<void>((resolve) => (open = resolve))
   const stored: string[] = []
   const complete = storage.idempotency.complete.bind(storage.idempotency)
-  storage.idempotency.complete = async (caller, key, status, body) => {
+  storage.idempotency.complete = async (responses) => {
     await gate
-    await complete(caller, key, status, body)
-    stored.push(key)
+    await complete(responses)
+    stored.push(...responses.map((response) => response.key))
   }
   return { open, stored }
 }
@@ -28,13 +30,25 @@ function withHeldResponses(storage: Storage) {
  * A service on a storage the test opened itself (and may wrap with `prepare` before the service starts), with the
  * ACHIEVEMENT definition created.
  */
-async function serviceOnOwnStorage(dialect: Dialect, prepare: (storage: Storage) => void) {
+async function serviceOnOwnStorage(dialect: Dialect, prepare: (storage: Storage) => void, options: ServiceOptions = {}) {
   const database = dialect === 'postgres' ? await createTestDatabase() : null
   const storage = await createStorage(database ? { kind: 'postgres', url: database.url } : { kind: 'sqlite', path: ':memory:' })
   prepare(storage)
-  const svc = await startTestService(dialect, { databaseUrl: database?.url ?? 'sqlite::memory:', options: { storage } })
+  const svc = await startTestService(dialect, { databaseUrl: database?.url ?? 'sqlite::memory:', options: { ...options, storage } })
   await svc.call('POST', '/achievements', ACHIEVEMENT)
   return { database, storage, svc }
+}
+
+/** The real storage, recording how many responses each call stores; while `failing` is set, a call fails instead. */
+function recordingStores(storage: Storage) {
+  const record = { sizes: [] as number[], failing: false }
+  const complete = storage.idempotency.complete.bind(storage.idempotency)
+  storage.idempotency.complete = async (responses) => {
+    if (record.failing) throw new Error('the database refused the stored responses')
+    record.sizes.push(responses.length)
+    await complete(responses)
+  }
+  return record
 }
 
 /** The real storage, counting the separate claims it is asked for. */
@@ -161,6 +175,58 @@ for (const dialect of DIALECTS) {
       held.open()
       await stopping
       expect(held.stored).toEqual(['held-key'])
+    })
+  })
+}
+
+for (const dialect of DIALECTS) {
+  describe(`keyed posts answered together have their responses stored together (${dialect})`, () => {
+    let database: TestDatabase | null = null
+    let storage: Storage
+    let svc: TestService
+    let other: TestService
+    let stores: ReturnType<typeof recordingStores>
+    const warnings: string[] = []
+    const logger = createLogger({ level: 'warn', write: (line) => warnings.push(JSON.parse(line).msg) })
+
+    beforeAll(async () => {
+      ;({ database, storage, svc } = await serviceOnOwnStorage(dialect, (own) => (stores = recordingStores(own)), { logger }))
+      other = await startTestService(dialect, { databaseUrl: svc.databaseUrl, options: { storage } })
+    })
+    afterAll(async () => {
+      await other.service.stop()
+      await svc.service.stop()
+      await storage.close()
+      await database?.drop()
+    })
+
+    test('the responses go to the database in fewer calls than posts; another instance replays each stored body', async () => {
+      const bodies = Array.from({ length: 8 }, (_, n) => ({ achievement_code: 'win', score_bonus: 10 + n }))
+      const key = (n: number) => ({ 'idempotency-key': `together-${n}` })
+      const firsts = await Promise.all(bodies.map((body, n) => svc.call('POST', `/users/together-${n}/progress`, body, key(n))))
+      await svc.service.deps.progress.drain()
+      expect(stores.sizes.reduce((sum, size) => sum + size, 0)).toBe(bodies.length)
+      expect(stores.sizes.length).toBeLessThan(bodies.length)
+      for (const [n, body] of bodies.entries()) {
+        // A replay rebuilt from the work's outcome has no rank: an equal body with a rank is the stored one.
+        expect(firsts[n]!.body.user.leaderboard_rank).toBeGreaterThan(0)
+        const replay = await other.call('POST', `/users/together-${n}/progress`, body, key(n))
+        expect(replay.headers.get('idempotent-replayed')).toBe('true')
+        expect(replay.body).toEqual(firsts[n]!.body)
+      }
+    })
+
+    test('a store that fails is logged, and a replay is then rebuilt from the outcome the work stored', async () => {
+      const body = { achievement_code: 'win', score_bonus: 3 }
+      stores.failing = true
+      const first = await svc.call('POST', '/users/refused-1/progress', body, { 'idempotency-key': 'refused-key' })
+      await svc.service.deps.progress.drain()
+      stores.failing = false
+      expect(first.status).toBe(200)
+      expect(warnings).toContain('could not store idempotent responses')
+      const replay = await svc.call('POST', '/users/refused-1/progress', body, { 'idempotency-key': 'refused-key' })
+      expect(replay.headers.get('idempotent-replayed')).toBe('true')
+      expect(replay.body).toEqual({ ...first.body, user: { ...first.body.user, leaderboard_rank: null } })
     })
   })
 }

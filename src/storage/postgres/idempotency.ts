@@ -1,4 +1,5 @@
-import type { IdempotencyClaim, IdempotencyStore } from '../port'
+import type { IdempotencyClaim, IdempotencyStore, StoredResponse } from '../port'
+import { intArrayLiteral, textArrayLiteral } from './array-literal'
 import type { PgSql } from './connection'
 
 interface KeyRow {
@@ -41,10 +42,14 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
     return { kind: 'replay', status: row.response_status ?? 200, body: row.response_body, result: row.result }
   }
 
-  async complete(caller: string, key: string, status: number, body: string): Promise<void> {
+  async complete(responses: readonly StoredResponse[]): Promise<void> {
+    if (responses.length === 0) return
     await this.sql`
-      update idempotency_keys set state = 'done', response_status = ${status}, response_body = ${body}
-      where caller = ${caller} and key = ${key}`
+      update idempotency_keys k set state = 'done', response_status = r.status, response_body = r.body
+      from unnest(${textArrayLiteral(responses.map((r) => r.caller))}::text[], ${textArrayLiteral(responses.map((r) => r.key))}::text[],
+                  ${intArrayLiteral(responses.map((r) => r.status))}::int[], ${textArrayLiteral(responses.map((r) => r.body))}::text[])
+        as r(caller, key, status, body)
+      where k.caller = r.caller and k.key = r.key`
   }
 
   async release(caller: string, key: string): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Database } from 'bun:sqlite'
-import type { IdempotencyClaim, IdempotencyStore } from '../port'
+import type { IdempotencyClaim, IdempotencyStore, StoredResponse } from '../port'
 
 interface KeyRow {
   request_hash: string
@@ -12,8 +12,16 @@ interface KeyRow {
 
 export class SqliteIdempotencyStore implements IdempotencyStore {
   private readonly claimTx
+  private readonly completeTx
 
   constructor(private readonly client: Database) {
+    const storeResponse = client.query(
+      `update idempotency_keys set state = 'done', response_status = $status, response_body = $body
+       where caller = $caller and key = $key`,
+    )
+    this.completeTx = client.transaction((responses: readonly StoredResponse[]) => {
+      for (const { caller, key, status, body } of responses) storeResponse.run({ caller, key, status, body })
+    })
     const select = client.query<KeyRow, [string, string]>(
       `select request_hash, state, response_status, response_body, result, locked_until
        from idempotency_keys where caller = ? and key = ?`,
@@ -42,10 +50,8 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
     return this.claimTx.immediate(caller, key, requestHash, leaseMs)
   }
 
-  async complete(caller: string, key: string, status: number, body: string): Promise<void> {
-    this.client
-      .query(`update idempotency_keys set state = 'done', response_status = ?, response_body = ? where caller = ? and key = ?`)
-      .run(status, body, caller, key)
+  async complete(responses: readonly StoredResponse[]): Promise<void> {
+    this.completeTx(responses)
   }
 
   async release(caller: string, key: string): Promise<void> {

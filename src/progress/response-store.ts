@@ -1,0 +1,79 @@
+import type { Logger } from '../ops/logger'
+import { MicroBatcher } from '../ops/micro-batcher'
+import type { IdempotencyStore, StoredResponse } from '../storage/port'
+
+export interface ResponseStoreOptions {
+  /** The responses of this many ms after the first one go to the database in one call. */
+  windowMs: number
+  /** A batch this large goes at once. */
+  maxBatch: number
+}
+
+/**
+ * A keyed post's work commits with its outcome, so its full response is only what replays answer with: it is
+ * stored after the post is answered, and the responses of a short window share one statement, instead of a
+ * transaction each on another backend (one for every keyed post).
+ */
+export const DEFAULT_RESPONSE_STORE_OPTIONS: ResponseStoreOptions = { windowMs: 20, maxBatch: 200 }
+
+interface Entry {
+  response: StoredResponse
+  stored: Promise<void>
+}
+
+const entryKey = (caller: string, key: string) => `${caller}\u0000${key}`
+
+/**
+ * Stores keyed posts' responses for their replays, off the request path. Until a response is stored, a replay on
+ * this instance answers with its body from here (`bodyOf`), so it is the same byte for byte; on another instance
+ * (or after a crash in between) the replay is rebuilt from the outcome the work stored.
+ */
+export class ResponseStore {
+  private readonly entries = new Map<string, Entry>()
+  private readonly batcher: MicroBatcher<{ response: StoredResponse; done: () => void }>
+  private readonly inFlight = new Set<Promise<void>>()
+
+  constructor(
+    private readonly idempotency: IdempotencyStore,
+    private readonly logger: Logger,
+    options: ResponseStoreOptions = DEFAULT_RESPONSE_STORE_OPTIONS,
+  ) {
+    this.batcher = new MicroBatcher((batch) => this.write(batch), options)
+  }
+
+  store(response: StoredResponse): void {
+    const id = entryKey(response.caller, response.key)
+    let done!: () => void
+    const entry: Entry = { response, stored: new Promise<void>((resolve) => (done = resolve)) }
+    this.entries.set(id, entry)
+    void entry.stored.then(() => {
+      if (this.entries.get(id) === entry) this.entries.delete(id)
+    })
+    this.batcher.add({ response, done })
+  }
+
+  /** The body of a response not yet stored, or undefined. */
+  bodyOf(caller: string, key: string): string | undefined {
+    return this.entries.get(entryKey(caller, key))?.response.body
+  }
+
+  /** Stores what is waiting now and resolves once every response handed over is stored (or given up). */
+  async drain(): Promise<void> {
+    this.batcher.flushNow()
+    await Promise.all([...this.inFlight])
+  }
+
+  private write(batch: { response: StoredResponse; done: () => void }[]): void {
+    const writing = this.idempotency
+      .complete(batch.map((item) => item.response))
+      .catch((error: unknown) => {
+        // The outcome is already stored with the work; a replay rebuilds the body from it.
+        this.logger.warn('could not store idempotent responses', { error, responses: batch.length })
+      })
+      .finally(() => {
+        for (const item of batch) item.done()
+        this.inFlight.delete(writing)
+      })
+    this.inFlight.add(writing)
+  }
+}
