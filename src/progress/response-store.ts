@@ -16,11 +16,6 @@ export interface ResponseStoreOptions {
  */
 export const DEFAULT_RESPONSE_STORE_OPTIONS: ResponseStoreOptions = { windowMs: 20, maxBatch: 200 }
 
-interface Entry {
-  response: StoredResponse
-  stored: Promise<void>
-}
-
 const entryKey = (caller: string, key: string) => `${caller}\u0000${key}`
 
 /**
@@ -29,8 +24,9 @@ const entryKey = (caller: string, key: string) => `${caller}\u0000${key}`
  * (or after a crash in between) the replay is rebuilt from the outcome the work stored.
  */
 export class ResponseStore {
-  private readonly entries = new Map<string, Entry>()
-  private readonly batcher: MicroBatcher<{ response: StoredResponse; done: () => void }>
+  /** The responses handed over and not yet stored (or given up), by caller and key. */
+  private readonly waiting = new Map<string, StoredResponse>()
+  private readonly batcher: MicroBatcher<StoredResponse>
   private readonly inFlight = new Set<Promise<void>>()
 
   constructor(
@@ -42,19 +38,13 @@ export class ResponseStore {
   }
 
   store(response: StoredResponse): void {
-    const id = entryKey(response.caller, response.key)
-    let done!: () => void
-    const entry: Entry = { response, stored: new Promise<void>((resolve) => (done = resolve)) }
-    this.entries.set(id, entry)
-    void entry.stored.then(() => {
-      if (this.entries.get(id) === entry) this.entries.delete(id)
-    })
-    this.batcher.add({ response, done })
+    this.waiting.set(entryKey(response.caller, response.key), response)
+    this.batcher.add(response)
   }
 
   /** The body of a response not yet stored, or undefined. */
   bodyOf(caller: string, key: string): string | undefined {
-    return this.entries.get(entryKey(caller, key))?.response.body
+    return this.waiting.get(entryKey(caller, key))?.body
   }
 
   /** Stores what is waiting now and resolves once every response handed over is stored (or given up). */
@@ -63,15 +53,18 @@ export class ResponseStore {
     await Promise.all([...this.inFlight])
   }
 
-  private write(batch: { response: StoredResponse; done: () => void }[]): void {
+  private write(batch: StoredResponse[]): void {
     const writing = this.idempotency
-      .complete(batch.map((item) => item.response))
+      .complete(batch)
       .catch((error: unknown) => {
         // The outcome is already stored with the work; a replay rebuilds the body from it.
         this.logger.warn('could not store idempotent responses', { error, responses: batch.length })
       })
       .finally(() => {
-        for (const item of batch) item.done()
+        for (const response of batch) {
+          const id = entryKey(response.caller, response.key)
+          if (this.waiting.get(id) === response) this.waiting.delete(id)
+        }
         this.inFlight.delete(writing)
       })
     this.inFlight.add(writing)

@@ -292,7 +292,9 @@ export class ProgressService {
     const rank = await this.deps.rankTracker.submit(userId, result.user.totalPoints)
     this.onStage?.('rank', (performance.now() - committedAt) / 1000)
     const response = this.present(result, definitions, rank, submission.admin)
-    if (idempotency) this.responses.store({ caller: idempotency.caller, key: idempotency.key, status: 200, body: JSON.stringify(response) })
+    if (idempotency) {
+      this.responses.store({ caller: idempotency.caller, key: idempotency.key, status: 200, body: JSON.stringify(response) })
+    }
     return { status: 200, body: response, replayed: false }
   }
 

@@ -44,11 +44,13 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
 
   async complete(responses: readonly StoredResponse[]): Promise<void> {
     if (responses.length === 0) return
+    const callers = textArrayLiteral(responses.map((r) => r.caller))
+    const keys = textArrayLiteral(responses.map((r) => r.key))
+    const statuses = intArrayLiteral(responses.map((r) => r.status))
+    const bodies = textArrayLiteral(responses.map((r) => r.body))
     await this.sql`
       update idempotency_keys k set state = 'done', response_status = r.status, response_body = r.body
-      from unnest(${textArrayLiteral(responses.map((r) => r.caller))}::text[], ${textArrayLiteral(responses.map((r) => r.key))}::text[],
-                  ${intArrayLiteral(responses.map((r) => r.status))}::int[], ${textArrayLiteral(responses.map((r) => r.body))}::text[])
-        as r(caller, key, status, body)
+      from unnest(${callers}::text[], ${keys}::text[], ${statuses}::int[], ${bodies}::text[]) as r(caller, key, status, body)
       where k.caller = r.caller and k.key = r.key`
   }
 
