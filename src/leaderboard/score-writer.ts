@@ -38,7 +38,6 @@ interface PendingWrite {
  */
 export class ScoreWriter {
   private readonly batcher: MicroBatcher<PendingWrite>
-  private readonly inFlight = new Set<Promise<void>>()
   /** Batches sent to Redis (tests and metrics). */
   batchesSent = 0
 
@@ -48,7 +47,7 @@ export class ScoreWriter {
     private readonly observer: ScoreWriteObserver,
     options: ScoreWriterOptions = DEFAULT_SCORE_WRITER_OPTIONS,
   ) {
-    this.batcher = new MicroBatcher((batch) => this.track(this.send(batch)), { ...options, zeroWindow: 'microtasks' })
+    this.batcher = new MicroBatcher((batch) => this.send(batch), { ...options, zeroWindow: 'microtasks' })
   }
 
   submit(userId: string, total: number): Promise<number | null> {
@@ -61,14 +60,8 @@ export class ScoreWriter {
   }
 
   /** Sends what is queued now and waits for every batch in flight. */
-  async drain(): Promise<void> {
-    this.batcher.flushNow()
-    await Promise.all([...this.inFlight])
-  }
-
-  private track(sending: Promise<void>): void {
-    const tracked = sending.finally(() => this.inFlight.delete(tracked))
-    this.inFlight.add(tracked)
+  drain(): Promise<void> {
+    return this.batcher.drain()
   }
 
   private async send(batch: PendingWrite[]): Promise<void> {

@@ -13,14 +13,15 @@ export interface MicroBatcherOptions {
 
 /**
  * Groups the items added within one window, up to `maxBatch`, and hands each group to `flush` in the order the
- * items were added.
+ * items were added. A `flush` that returns a promise (the batch's sending) is waited for by `drain`.
  */
 export class MicroBatcher<T> {
   private pending: T[] = []
   private cancelScheduled: (() => void) | null = null
+  private readonly inFlight = new Set<Promise<unknown>>()
 
   constructor(
-    private readonly flush: (items: T[]) => void,
+    private readonly flush: (items: T[]) => void | Promise<unknown>,
     private readonly options: MicroBatcherOptions,
   ) {}
 
@@ -37,7 +38,19 @@ export class MicroBatcher<T> {
     if (this.pending.length === 0) return
     const items = this.pending
     this.pending = []
-    this.flush(items)
+    const sending = this.flush(items)
+    if (sending === undefined) return
+    const tracked: Promise<unknown> = sending.then(
+      () => this.inFlight.delete(tracked),
+      () => this.inFlight.delete(tracked),
+    )
+    this.inFlight.add(tracked)
+  }
+
+  /** Hands over what is pending now and resolves once every batch handed over has been sent (or failed). */
+  async drain(): Promise<void> {
+    this.flushNow()
+    await Promise.all([...this.inFlight])
   }
 
   private schedule(): () => void {

@@ -27,7 +27,6 @@ export class ResponseStore {
   /** The responses handed over and not yet stored (or given up), by caller and key. */
   private readonly waiting = new Map<string, StoredResponse>()
   private readonly batcher: MicroBatcher<StoredResponse>
-  private readonly inFlight = new Set<Promise<void>>()
 
   constructor(
     private readonly idempotency: IdempotencyStore,
@@ -48,13 +47,12 @@ export class ResponseStore {
   }
 
   /** Stores what is waiting now and resolves once every response handed over is stored (or given up). */
-  async drain(): Promise<void> {
-    this.batcher.flushNow()
-    await Promise.all([...this.inFlight])
+  drain(): Promise<void> {
+    return this.batcher.drain()
   }
 
-  private write(batch: StoredResponse[]): void {
-    const writing = this.idempotency
+  private write(batch: StoredResponse[]): Promise<void> {
+    return this.idempotency
       .complete(batch)
       .catch((error: unknown) => {
         // The outcome is already stored with the work; a replay rebuilds the body from it.
@@ -65,8 +63,6 @@ export class ResponseStore {
           const id = entryKey(response.caller, response.key)
           if (this.waiting.get(id) === response) this.waiting.delete(id)
         }
-        this.inFlight.delete(writing)
       })
-    this.inFlight.add(writing)
   }
 }
