@@ -97,6 +97,14 @@ export interface RatioCeiling {
   targetRatio: number
   /** The most a request of the run may cost the machine for the target ratio against this baseline (µs). */
   targetCostUs: number
+  /** The service's own CPU per request (µs), and everything else's in the run (Postgres, Redis, the load, …). */
+  serviceCostUs: number
+  restCostUs: number
+  /**
+   * What the target leaves the service at the rest's measured cost: targetCostUs - restCostUs (µs). At or below
+   * zero, not even a service that cost nothing would reach the target on this machine.
+   */
+  serviceAllowanceUs: number
   /** Share of the machine's cores the run kept busy. */
   busyShare: number
 }
@@ -112,6 +120,8 @@ export function ratioCeilings(runs: RunRecord[], cores: number): RatioCeiling[] 
     const runCostUs = costPerRequestUs(run)
     const baselineCostUs = costPerRequestUs(baseline)
     if (runCostUs <= 0 || baselineCostUs <= 0) continue
+    const serviceCostUs = ((run.cpu.groups.service ?? 0) * 1e6) / run.result.perSecond
+    const targetCostUs = baselineCostUs / targetRatio
     ceilings.push({
       run: run.name,
       baseline: baseline.name,
@@ -119,7 +129,10 @@ export function ratioCeilings(runs: RunRecord[], cores: number): RatioCeiling[] 
       baselineCostUs: Math.round(baselineCostUs),
       ceiling: Math.round((baselineCostUs / runCostUs) * 100) / 100,
       targetRatio,
-      targetCostUs: Math.round(baselineCostUs / targetRatio),
+      targetCostUs: Math.round(targetCostUs),
+      serviceCostUs: Math.round(serviceCostUs),
+      restCostUs: Math.round(runCostUs - serviceCostUs),
+      serviceAllowanceUs: Math.round(targetCostUs - (runCostUs - serviceCostUs)),
       busyShare: Math.round((run.cpu.busyCores / cores) * 100) / 100,
     })
   }
@@ -240,7 +253,11 @@ export function formatRatioCeilings(ceilings: RatioCeiling[]): string {
     .map(
       (c) =>
         `  ${c.run}: ${c.ceiling}× at most (a request ${number(c.runCostUs)} µs of the machine, ${c.baseline} ${number(c.baselineCostUs)} µs); ` +
-        `${c.targetRatio}× needs a request at ≤ ${number(c.targetCostUs)} µs; the run kept ${Math.round(c.busyShare * 100)} % of the cores busy`,
+        `${c.targetRatio}× needs a request at ≤ ${number(c.targetCostUs)} µs; the run kept ${Math.round(c.busyShare * 100)} % of the cores busy\n` +
+        `    all but the service took ${number(c.restCostUs)} µs a request, ` +
+        (c.serviceAllowanceUs > 0
+          ? `which leaves the service ≤ ${number(c.serviceAllowanceUs)} µs for ${c.targetRatio}× (it took ${number(c.serviceCostUs)})`
+          : `more than ${c.targetRatio}× allows: out of reach whatever the service costs (it took ${number(c.serviceCostUs)})`),
     )
     .join('\n')
 }
