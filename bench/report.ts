@@ -109,7 +109,11 @@ export interface RatioCeiling {
   busyShare: number
 }
 
-const costPerRequestUs = (run: RunRecord) => (run.result.perSecond > 0 ? (run.cpu.busyCores * 1e6) / run.result.perSecond : 0)
+/** A run's per-second quantity (cores busy, context switches) per request it answered; 0 when it answered none. */
+const perRequest = (run: RunRecord, perSecond: number) => (run.result.perSecond > 0 ? perSecond / run.result.perSecond : 0)
+
+/** The CPU per request (µs) of the whole machine, or of one group of processes. */
+const costPerRequestUs = (run: RunRecord, cores = run.cpu.busyCores) => perRequest(run, cores) * 1e6
 
 export function ratioCeilings(runs: RunRecord[], cores: number): RatioCeiling[] {
   const ceilings: RatioCeiling[] = []
@@ -120,7 +124,7 @@ export function ratioCeilings(runs: RunRecord[], cores: number): RatioCeiling[] 
     const runCostUs = costPerRequestUs(run)
     const baselineCostUs = costPerRequestUs(baseline)
     if (runCostUs <= 0 || baselineCostUs <= 0) continue
-    const serviceCostUs = ((run.cpu.groups.service ?? 0) * 1e6) / run.result.perSecond
+    const serviceCostUs = costPerRequestUs(run, run.cpu.groups.service ?? 0)
     const targetCostUs = baselineCostUs / targetRatio
     ceilings.push({
       run: run.name,
@@ -210,14 +214,14 @@ export function formatCpu(runs: RunRecord[], cores: number): string {
   const present = groups.filter((group) => runs.some((run) => (run.cpu.groups[group] ?? 0) > 0))
   // Per request, the whole machine: busy CPU, and context switches (each a process put to sleep or woken).
   const header = ['cpu (cores)', ...present, 'busy', 'µs/req', 'switches/req']
-  const perRequest = (perSecond: number | undefined, run: RunRecord, scale: number, digits: number) =>
-    perSecond === undefined || run.result.perSecond <= 0 ? '' : ((perSecond * scale) / run.result.perSecond).toFixed(digits)
+  const perRequestCell = (perSecond: number | undefined, run: RunRecord, scale: number, digits: number) =>
+    perSecond === undefined || run.result.perSecond <= 0 ? '' : (perRequest(run, perSecond) * scale).toFixed(digits)
   const rows = runs.map((run) => [
     run.name,
     ...present.map((group) => (run.cpu.groups[group] ?? 0).toFixed(2)),
     `${run.cpu.busyCores.toFixed(2)}/${cores}`,
-    perRequest(run.cpu.busyCores, run, 1e6, 0),
-    perRequest(run.cpu.contextSwitchesPerSecond, run, 1, 1),
+    perRequestCell(run.cpu.busyCores, run, 1e6, 0),
+    perRequestCell(run.cpu.contextSwitchesPerSecond, run, 1, 1),
   ])
   return alignedLines(header, rows, (column) => column > 0).join('\n')
 }
