@@ -86,7 +86,16 @@ export function httpObserver(deps: { logger: Logger; metrics: HttpMetrics }) {
       const record = records.get(request)
       if (!record) return
       record.route = route
-      record.status = responseValue instanceof Response ? responseValue.status : numericStatus(set.status)
+      if (responseValue instanceof Response) {
+        record.status = responseValue.status
+        // Moved onto the Response itself: with a header left in set.headers, Elysia would copy the Response into a
+        // new one, its headers merged and its body re-wrapped as a stream, on every request of the routes that
+        // build their own (the progress post, the leaderboard page).
+        responseValue.headers.set(REQUEST_ID_HEADER, record.id)
+        delete set.headers[REQUEST_ID_HEADER]
+      } else {
+        record.status = numericStatus(set.status)
+      }
     })
     .onAfterResponse({ as: 'global' }, (context) => {
       const { request, route, set } = context
