@@ -16,9 +16,10 @@ export interface QueryIntegerOptions {
  * name), so this one names the field itself: `{"path": "/limit", ...}`.
  */
 export function queryInteger(field: string, options: QueryIntegerOptions) {
-  const bounded = TypeCompiler.Compile(Type.Integer(options))
+  const integer = Type.Integer(options)
+  const bounded = TypeCompiler.Compile(integer)
   return t
-    .Transform(t.Union([t.String({ pattern: '^[+-]?[0-9]+$' }), Type.Integer(options)], options))
+    .Transform(t.Union([t.String({ pattern: '^[+-]?[0-9]+$' }), integer], options))
     .Decode((value) => {
       const number = typeof value === 'number' ? value : Number(value)
       // The errors are only looked for when the check fails: walking for them costs more than the check.

@@ -1,13 +1,13 @@
 import { describe, expect, test } from 'bun:test'
 import { Elysia } from 'elysia'
 import { httpObserver, registerHttpMetrics } from '../../src/ops/http-observer'
+import { silentLogger } from '../../src/ops/logger'
 import { MetricsRegistry } from '../../src/ops/metrics'
-import { capturingLogger } from './support'
 
 /** An app with the observer, on which a test registers its route. */
 function observed() {
   const metrics = new MetricsRegistry()
-  const app = new Elysia().use(httpObserver({ logger: capturingLogger('info').logger, metrics: registerHttpMetrics(metrics) }))
+  const app = new Elysia().use(httpObserver({ logger: silentLogger, metrics: registerHttpMetrics(metrics) }))
   return { app, metrics }
 }
 
