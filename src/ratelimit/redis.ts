@@ -8,7 +8,7 @@ import { BATCH_TAKE_SCRIPT, type BatchCheck, batchArguments, parseBatchReply } f
 export interface RedisRateLimiterOptions {
   redis: Redis
   rules: RateLimitRules
-  /** Prefix of the bucket keys: `<prefix>:p:<playerId>` and `<prefix>:c:<callerKey>`. */
+  /** Prefix of the bucket keys: `<prefix>:player:<playerId>` and `<prefix>:caller:<callerKey>`. */
   keyPrefix: string
   /** Longest a batch of checks waits for Redis before it fails open. */
   timeoutMs?: number
@@ -99,12 +99,12 @@ export class RedisRateLimiter implements RateLimiter {
     const limitedBy: LimitedBy[] = []
     let shape = ''
     if (this.playerRule) {
-      keys.push(`${this.keyPrefix}:p:${playerId}`)
+      keys.push(`${this.keyPrefix}:player:${playerId}`)
       limitedBy.push('player')
       shape += '1'
     }
     if (this.callerRule && callerKey !== null) {
-      keys.push(`${this.keyPrefix}:c:${callerKey}`)
+      keys.push(`${this.keyPrefix}:caller:${callerKey}`)
       limitedBy.push('caller')
       shape += this.playerRule ? '2' : '1'
     }

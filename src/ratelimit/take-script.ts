@@ -5,7 +5,8 @@ import type { BucketRule } from './model'
  * Takes from the token buckets of a batch of checks in one script call, each check all-or-nothing over its own
  * 1..n buckets and applied in order, so a later check sees what the earlier ones took (two checks for one player
  * behave as two calls made one after the other).
- * KEYS: the bucket hashes {t: tokens, ts: ms} of every check, check after check.
+ * KEYS: the bucket keys of every check, check after check. A bucket is a string "<tokens>:<ms>" (its level when last
+ * written, and when), so reading it is one GET and writing it one SET with its expiry.
  * ARGV[1]: now in ms, or '' for the Redis server clock (one clock for every instance).
  * ARGV[2]: R, the number of rules; ARGV[3..2+2R]: capacity and refill per second of rule 1..R.
  * ARGV[3+2R..]: one per check, its shape: a digit per bucket naming that bucket's rule ("12": two keys, the first
@@ -13,7 +14,7 @@ import type { BucketRule } from './model'
  * Returns two integers per check: 0, 0 when taken; when refused, the retry-after seconds and the 1-based position
  * (within the check) of the bucket that waits longest — and that check writes nothing.
  * Each touched key is written once at the end and expires once it would have refilled to capacity: an absent
- * bucket is a full one.
+ * bucket (or one that does not read as a level and a time) is a full one.
  */
 export const BATCH_TAKE_SCRIPT = new LuaScript(`
 local now = tonumber(ARGV[1])
@@ -38,9 +39,11 @@ for a = 3 + 2 * ruleCount, #ARGV do
     local cap, rate = caps[r], rates[r]
     local level = levels[key]
     if level == nil then
-      local state = redis.call('HMGET', key, 't', 'ts')
+      local state = redis.call('GET', key)
+      local tokens, ts
+      if state then tokens, ts = string.match(state, '^([^:]+):(.+)$') end
+      tokens, ts = tonumber(tokens), tonumber(ts)
       level = cap
-      local tokens, ts = tonumber(state[1]), tonumber(state[2])
       if tokens and ts then
         level = math.min(cap, tokens + math.max(0, now - ts) * rate / 1000)
       end
@@ -68,8 +71,7 @@ end
 for w = 1, #written do
   local key = written[w]
   local left, r = levels[key], ruleOf[key]
-  redis.call('HSET', key, 't', tostring(left), 'ts', tostring(now))
-  redis.call('PEXPIRE', key, math.ceil((caps[r] - left) * 1000 / rates[r]) + 1000)
+  redis.call('SET', key, tostring(left) .. ':' .. tostring(now), 'PX', math.ceil((caps[r] - left) * 1000 / rates[r]) + 1000)
 end
 return out
 `)

@@ -141,7 +141,7 @@ describe(`a burst of ${POSTS} posts for one player over two instances sharing li
     await expectBurstOutcome(first, player, burst)
     const redis = new Redis(REDIS_URL)
     try {
-      expect(await redis.exists(`${prefix}:p:${player}`)).toBe(1)
+      expect(await redis.exists(`${prefix}:player:${player}`)).toBe(1)
     } finally {
       await redis.quit()
     }

@@ -69,7 +69,7 @@ describe('createRateLimiter', () => {
     try {
       await built.start()
       expect((await built.limiter.take('someone', null)).allowed).toBe(true)
-      expect(await redis.exists(`${prefix}:p:someone`)).toBe(1)
+      expect(await redis.exists(`${prefix}:player:someone`)).toBe(1)
       expect((await built.limiter.take('someone', null)).allowed).toBe(false)
     } finally {
       await deleteKeys(redis, prefix)

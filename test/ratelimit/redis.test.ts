@@ -40,20 +40,30 @@ describe('Redis-shared token buckets', () => {
     await limiter.take('ttl-player', 'ttl-caller')
     await limiter.take('ttl-player', 'ttl-caller')
     // Player: 1 of 3 left at 2/s → full in 1 s (+1 s slack). Caller: 3 of 5 left at 1/s → 2 s (+1 s).
-    const playerTtl = await first.pttl(`${prefix}:p:ttl-player`)
-    const callerTtl = await first.pttl(`${prefix}:c:ttl-caller`)
+    const playerTtl = await first.pttl(`${prefix}:player:ttl-player`)
+    const callerTtl = await first.pttl(`${prefix}:caller:ttl-caller`)
     expect(playerTtl).toBeGreaterThan(1_000)
     expect(playerTtl).toBeLessThanOrEqual(2_000)
     expect(callerTtl).toBeGreaterThan(2_000)
     expect(callerTtl).toBeLessThanOrEqual(3_000)
   })
 
+  test('a bucket is one string key, level and time; one that does not read so counts as full', async () => {
+    const limiter = new RedisRateLimiter({ redis: first, rules: RULES, keyPrefix: prefix, now: () => 7_000 })
+    await limiter.take('stored', null)
+    expect(await first.get(`${prefix}:player:stored`)).toBe('2:7000')
+    await first.set(`${prefix}:player:garbled`, 'not a bucket')
+    for (let i = 0; i < 3; i++) expect((await limiter.take('garbled', null)).allowed).toBe(true)
+    expect((await limiter.take('garbled', null)).allowed).toBe(false)
+    expect(await first.get(`${prefix}:player:garbled`)).toBe('0:7000')
+  })
+
   test('a refused take writes nothing', async () => {
     const limiter = new RedisRateLimiter({ redis: first, rules: RULES, keyPrefix: prefix, now: () => 9_000 })
     for (let i = 0; i < 3; i++) await limiter.take('frozen', 'frozen-caller')
-    const before = [await first.hgetall(`${prefix}:p:frozen`), await first.hgetall(`${prefix}:c:frozen-caller`)]
+    const before = [await first.get(`${prefix}:player:frozen`), await first.get(`${prefix}:caller:frozen-caller`)]
     expect((await limiter.take('frozen', 'frozen-caller')).allowed).toBe(false)
-    expect([await first.hgetall(`${prefix}:p:frozen`), await first.hgetall(`${prefix}:c:frozen-caller`)]).toEqual(before)
+    expect([await first.get(`${prefix}:player:frozen`), await first.get(`${prefix}:caller:frozen-caller`)]).toEqual(before)
   })
 
 })
