@@ -18,11 +18,10 @@ local temporary = redis.call('GET', rebuild)
 local out = { redis.call('EXISTS', marker) }
 for i = 2, #ARGV, 2 do
   local user, total = ARGV[i], ARGV[i + 1]
-  -- Most posts leave the total as it is: the score is read first, and written only when it grows.
-  local current = tonumber(redis.call('ZSCORE', board, user))
-  if not current or current < tonumber(total) then redis.call('ZADD', board, 'GT', total, user) end
+  redis.call('ZADD', board, 'GT', total, user)
   if temporary then redis.call('ZADD', temporary, 'GT', total, user) end
   local above = redis.call('ZCOUNT', board, '(' .. total, '+inf')
+  local current = tonumber(redis.call('ZSCORE', board, user))
   if current and current > tonumber(total) then above = above - 1 end
   out[#out + 1] = above + 1
 end

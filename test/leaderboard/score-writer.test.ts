@@ -4,7 +4,6 @@ import { boardKeys } from '../../src/leaderboard/redis-keys'
 import { RedisLink } from '../../src/leaderboard/redis-link'
 import { ScoreWriter, type ScoreWriteObserver } from '../../src/leaderboard/score-writer'
 import type { ScoreStore } from '../../src/storage/port'
-import { RedisServer } from '../support/redis-server'
 import { DIALECTS } from '../support/service'
 import { deleteBoardKeys, SHARED_REDIS_URL, startLeaderboardService, uniqueBoardKey, type LeaderboardTestService } from './support'
 
@@ -89,43 +88,6 @@ describe('score writer', () => {
     expect(await writer.submit('a', 10)).toBeNull()
     expect(observer.notReady).toBe(1)
     expect(await boardScores(link, keys.board)).toEqual(new Map([['a', 10]]))
-  })
-})
-
-/** How many times Redis ran `command` (from within scripts too), from INFO commandstats. */
-async function commandCalls(link: RedisLink, command: string): Promise<number> {
-  const stats = await link.run((client) => client.info('commandstats'))
-  return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0)
-}
-
-describe('score writer on a Redis of its own (command counts)', () => {
-  let server: RedisServer
-  let link: RedisLink
-  const keys = boardKeys('count-board')
-
-  beforeAll(async () => {
-    server = await RedisServer.start()
-    link = new RedisLink(server.url, { connectTimeoutMs: 1_000, commandTimeoutMs: 2_000, cooldownMs: 0 })
-    link.connect()
-    while (!link.usable()) await Bun.sleep(10)
-    await link.run((client) => client.set(keys.marker, 'test'))
-  })
-  afterAll(async () => {
-    await link.close()
-    await server.kill()
-  })
-
-  test('a total the board already holds, or a lower one, is ranked without writing the board', async () => {
-    const writer = new ScoreWriter(link, keys, new RecordingObserver(), { windowMs: 0, maxBatch: 100 })
-    expect(await writer.submit('leader', 300)).toBe(1)
-    expect(await writer.submit('me', 100)).toBe(2)
-    const writes = await commandCalls(link, 'zadd')
-    expect(await writer.submit('me', 100)).toBe(2)
-    expect(await writer.submit('me', 90)).toBe(2)
-    expect(await commandCalls(link, 'zadd')).toBe(writes)
-    expect(await writer.submit('me', 400)).toBe(1)
-    expect(await commandCalls(link, 'zadd')).toBe(writes + 1)
-    expect(await boardScores(link, keys.board)).toEqual(new Map([['leader', 300], ['me', 400]]))
   })
 })
 
