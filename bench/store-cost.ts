@@ -4,8 +4,9 @@
  * progress pool, and reports per command the Postgres backend's CPU time, the WAL written, this process's CPU time and
  * the wall time.
  *
- *   bun bench/store-cost.ts <database url> [--batch=32] [--batches=200] [--players=100000] [--plan-cache=auto]
+ *   bun bench/store-cost.ts <database url> [--batch=32] [--batches=200] [--players=100000] [--updates=N] [--plan-cache=auto]
  *
+ * --updates=N gives every post N updates (1..50) instead of the mix's 1-3.
  * --plan-cache=auto measures the statement under Postgres' default plan caching instead of the service's
  * force_generic_plan.
  *
@@ -20,22 +21,24 @@ import { STAR_TOKEN_STEP, achievementCode, achievementId, playerId, pointsOf, ta
 
 const url = process.argv[2]
 if (!url || url.startsWith('--')) {
-  throw new Error('usage: bun bench/store-cost.ts <database url> [--batch=32] [--batches=200] [--players=100000] [--plan-cache=auto]')
+  throw new Error('usage: bun bench/store-cost.ts <database url> [--batch=32] [--batches=200] [--players=100000] [--updates=N] [--plan-cache=auto]')
 }
 const option = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback)
 const batchSize = option('batch', 32)
 const batches = option('batches', 200)
 const players = option('players', 100_000)
+const updatesPerPost = option('updates', 0)
+if (!Number.isInteger(updatesPerPost) || updatesPerPost < 0 || updatesPerPost > 50) throw new Error('--updates must be 1..50')
 const planCacheMode = process.argv.includes('--plan-cache=auto') ? 'auto' : 'force_generic_plan'
 const WARM_UP_BATCHES = 10
 
 let keysIssued = 0
 const pick = (n: number) => 1 + Math.floor(Math.random() * n)
 
-/** One post of the mix: 1-3 distinct achievements, delta 1-3, 20% with a score bonus, 5% with a key. */
+/** One post of the mix: 1-3 distinct achievements (or --updates), delta 1-3, 20% with a score bonus, 5% with a key. */
 function command(): ProgressCommand {
   const achievements = new Set<number>()
-  const count = pick(3)
+  const count = updatesPerPost || pick(3)
   while (achievements.size < count) achievements.add(pick(50))
   return {
     userId: playerId(pick(players)),
@@ -95,7 +98,7 @@ for (let b = 0; b < batches + WARM_UP_BATCHES; b++) {
   if (failed && !failed.ok) throw failed.error
 }
 console.log(
-  `batch ${batchSize}, plan_cache_mode ${planCacheMode}: Postgres backend CPU ${(cpuMicros / measured).toFixed(1)} µs/command, ` +
+  `batch ${batchSize}, updates a post ${updatesPerPost || '1-3'}, plan_cache_mode ${planCacheMode}: Postgres backend CPU ${(cpuMicros / measured).toFixed(1)} µs/command, ` +
     `WAL ${Math.round(walBytes / measured)} bytes/command, ` +
     `this process (parameters, driver, results) ${(clientMicros / measured).toFixed(1)} µs/command, ` +
     `wall ${((wallMs * 1000) / measured).toFixed(1)} µs/command, ${((wallMs * batchSize) / measured).toFixed(2)} ms/batch`,
