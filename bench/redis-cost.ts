@@ -10,12 +10,12 @@
  * already holds, as a post that unlocks nothing and has no bonus does). Run it on an otherwise idle Redis: the CPU
  * figures are the whole server's. The keys it made are deleted at the end.
  */
-import Redis from 'ioredis'
 import { boardKeys } from '../src/leaderboard/redis-keys'
 import { RedisLink } from '../src/leaderboard/redis-link'
 import { ScoreWriter } from '../src/leaderboard/score-writer'
 import { RedisRateLimiter } from '../src/ratelimit/redis'
 import { playerId } from './catalog'
+import { BenchRedis } from './redis'
 
 const url = process.argv[2] && !process.argv[2].startsWith('--') ? process.argv[2] : 'redis://127.0.0.1:6379'
 const option = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback)
@@ -24,9 +24,8 @@ const batches = option('batches', 2_000)
 const players = option('players', 100_000)
 const raiseShare = option('raise', 0.3)
 const WARM_UP_BATCHES = 50
-const prefix = `bench-redis-cost:${process.pid}`
-
-const redis = new Redis(url, { maxRetriesPerRequest: 1 })
+const bench = new BenchRedis(url, `bench-redis-cost:${process.pid}:`)
+const redis = bench.client
 const pick = () => 1 + Math.floor(Math.random() * players)
 
 /** The server's main-thread CPU seconds and the scripts' run time in µs so far. */
@@ -48,7 +47,8 @@ async function measure(batch: () => Promise<unknown>): Promise<{ cpu: number; sc
 }
 
 try {
-  const keys = boardKeys(`${prefix}:board`)
+  await bench.connect()
+  const keys = boardKeys(bench.leaderboardKey)
   const totals = new Map<string, number>()
   for (let start = 1; start <= players; start += 5_000) {
     const members: (string | number)[] = []
@@ -61,7 +61,7 @@ try {
   }
   await redis.set(keys.marker, 'redis-cost')
 
-  const limiter = new RedisRateLimiter({ redis, rules: { player: { capacity: 300, refillPerSec: 30 }, caller: null }, keyPrefix: `${prefix}:rl` })
+  const limiter = new RedisRateLimiter({ redis, rules: { player: { capacity: 300, refillPerSec: 30 }, caller: null }, keyPrefix: bench.rateLimitPrefix })
   const rateLimit = await measure(() => Promise.all(Array.from({ length: batchSize }, () => limiter.take(playerId(pick()), null))))
 
   const link = new RedisLink(url, { connectTimeoutMs: 1_000, commandTimeoutMs: 2_000, cooldownMs: 0 })
@@ -86,11 +86,6 @@ try {
   console.log(line('rate-limit check', rateLimit))
   console.log(line('leaderboard write+rank', leaderboard))
 } finally {
-  let cursor = '0'
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1_000)
-    cursor = next
-    if (found.length > 0) await redis.unlink(...found)
-  } while (cursor !== '0')
-  redis.disconnect()
+  await bench.deleteAll()
+  await bench.close()
 }
