@@ -28,7 +28,7 @@ const batchSize = option('batch', 32)
 const batches = option('batches', 200)
 const players = option('players', 100_000)
 const updatesPerPost = option('updates', 0)
-if (!Number.isInteger(updatesPerPost) || updatesPerPost < 0 || updatesPerPost > 50) throw new Error('--updates must be 1..50')
+if (!Number.isInteger(updatesPerPost) || updatesPerPost < 0 || updatesPerPost > 50) throw new Error('--updates must be 1..50 (without it, the mix of 1-3)')
 const planCacheMode = process.argv.includes('--plan-cache=auto') ? 'auto' : 'force_generic_plan'
 const WARM_UP_BATCHES = 10
 
