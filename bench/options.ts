@@ -69,6 +69,11 @@ function positive(flag: string, raw: string): number {
   return value
 }
 
+/** A standalone bench tool's numeric `--name=value` flag (store-cost, redis-cost), or the fallback when absent. */
+export function numericFlag(argv: readonly string[], name: string, fallback: number): number {
+  return Number(argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback)
+}
+
 export function parseOptions(argv: string[], env: Record<string, string | undefined>): BenchOptions {
   const flags = new Set<string>()
   const values = new Map<string, string>()

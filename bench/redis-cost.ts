@@ -15,10 +15,11 @@ import { RedisLink } from '../src/leaderboard/redis-link'
 import { ScoreWriter } from '../src/leaderboard/score-writer'
 import { RedisRateLimiter } from '../src/ratelimit/redis'
 import { playerId } from './catalog'
+import { numericFlag } from './options'
 import { BenchRedis } from './redis'
 
 const url = process.argv[2] && !process.argv[2].startsWith('--') ? process.argv[2] : 'redis://127.0.0.1:6379'
-const option = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback)
+const option = (name: string, fallback: number) => numericFlag(process.argv, name, fallback)
 const batchSize = option('batch', 28)
 const batches = option('batches', 2_000)
 const players = option('players', 100_000)
@@ -66,7 +67,11 @@ try {
 
   const link = new RedisLink(url, { connectTimeoutMs: 1_000, commandTimeoutMs: 2_000, cooldownMs: 0 })
   link.connect()
-  while (!link.usable()) await Bun.sleep(10)
+  const deadline = Date.now() + 5_000
+  while (!link.usable()) {
+    if (Date.now() > deadline) throw new Error(`Redis at ${url} did not become usable within 5 s`)
+    await Bun.sleep(10)
+  }
   const writer = new ScoreWriter(link, keys, { writeLost() {}, boardNotReady() {} }, { windowMs: 0, maxBatch: batchSize })
   const leaderboard = await measure(() =>
     Promise.all(

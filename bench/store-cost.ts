@@ -18,12 +18,13 @@ import { connectPostgres } from '../src/storage/postgres/connection'
 import { PostgresProgressStore } from '../src/storage/postgres/progress'
 import type { ProgressCommand } from '../src/storage/port'
 import { STAR_TOKEN_STEP, achievementCode, achievementId, playerId, pointsOf, targetOf } from './catalog'
+import { numericFlag } from './options'
 
 const url = process.argv[2]
 if (!url || url.startsWith('--')) {
   throw new Error('usage: bun bench/store-cost.ts <database url> [--batch=32] [--batches=200] [--players=100000] [--updates=N] [--plan-cache=auto]')
 }
-const option = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback)
+const option = (name: string, fallback: number) => numericFlag(process.argv, name, fallback)
 const batchSize = option('batch', 32)
 const batches = option('batches', 200)
 const players = option('players', 100_000)
